@@ -1,0 +1,355 @@
+"""NDArray: a device array with a context and an engine variable; operators come from the registry."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .. import engine as _engine
+from ..base import MXNetTypeError, MXNetValueError, dtype_np
+from ..context import Context, current_context
+from ..ops.invoke import invoke_nd, set_array_type
+from ..ops.registry import REGISTRY
+
+__all__ = ["NDArray"]
+
+
+def _op(name):
+    return REGISTRY[name]
+
+
+def _binary(array_name, scalar_name):
+    """The method ``self (op) other``: NDArrays broadcast (as in MXNet), numbers are scalars.
+
+    Without ``array_name`` (reflected methods) only numbers are accepted.
+    """
+    array_op = REGISTRY[array_name] if array_name else None
+    scalar_op = REGISTRY[scalar_name]
+    record = scalar_op.params.record
+
+    def method(self, other):
+        if array_op is not None and (type(other) is NDArray or isinstance(other, NDArray)):
+            return invoke_nd(array_op, (self, other), ())
+        if isinstance(other, (numbers.Number, np.generic)):
+            return invoke_nd(scalar_op, (self,), record(float(other), isinstance(other, int)))
+        return NotImplemented
+
+    def in_place(self, other):
+        if isinstance(other, NDArray):
+            return invoke_nd(array_op, (self, other), (), self)
+        if isinstance(other, (numbers.Number, np.generic)):
+            return invoke_nd(
+                scalar_op, (self,), record(float(other), isinstance(other, int)), self
+            )
+        return NotImplemented
+
+    return method, in_place
+
+
+class NDArray:
+    """An n-dimensional array on a device (``mx.nd.NDArray``).
+
+    >>> x = mx.nd.array([[1, 2]])
+    >>> x * 2
+    <BLANKLINE>
+    [[2. 4.]]
+    <NDArray 1x2 @cpu(0)>
+    """
+
+    # NOTE: _data must come before _chunk: slots are released in order, and the pooled
+    # buffer is reusable only once no array views it (see storage.Chunk).
+    __slots__ = ("_data", "_ctx", "_var", "_chunk", "__weakref__")
+    __array_priority__ = 1000.0
+
+    def __init__(self, data, ctx: Context | None = None):
+        if isinstance(data, NDArray):
+            data = data.asnumpy()
+        self._data = data
+        self._ctx = ctx if ctx is not None else current_context()
+        self._var = None
+        self._chunk = None
+
+    @classmethod
+    def _wrap(cls, data, ctx, chunk=None):
+        array = cls.__new__(cls)
+        array._data = data
+        array._ctx = ctx
+        array._var = None
+        array._chunk = chunk
+        return array
+
+    def _view(self, data):
+        """An NDArray sharing this array's storage (and engine variable) through ``data``."""
+        view = NDArray._wrap(data, self._ctx, self._chunk)
+        view._var = self._engine_var()
+        return view
+
+    def _engine_var(self):
+        var = self._var
+        if var is None:
+            var = self._var = _engine.current.new_var()
+        return var
+
+    # ---- properties -------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        return self._data.shape
+
+    @property
+    def dtype(self):
+        return self._data.dtype.type
+
+    @property
+    def context(self) -> Context:
+        return self._ctx
+
+    ctx = context
+
+    @property
+    def size(self) -> int:
+        return self._data.size
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def stype(self) -> str:
+        return "default"
+
+    @property
+    def T(self) -> NDArray:
+        if self.ndim > 2:
+            raise MXNetValueError("NDArray.T: only 1-D and 2-D arrays can be transposed with .T")
+        return self.transpose()
+
+    @property
+    def writable(self) -> bool:
+        return True
+
+    @property
+    def handle(self):
+        return id(self)
+
+    # ---- synchronisation and conversion ------------------------------------------------
+    def wait_to_read(self) -> None:
+        """Block until every pending write to this array has finished."""
+        if self._var is not None:
+            _engine.current.wait_to_read(self._var)
+
+    def wait_to_write(self) -> None:
+        """Block until every pending read and write of this array has finished."""
+        if self._var is not None:
+            _engine.current.wait_to_write(self._var)
+
+    def asnumpy(self) -> np.ndarray:
+        """Return a copy of the data as a ``numpy.ndarray`` (waits for pending writes)."""
+        if self._var is not None:
+            _engine.current.wait_to_read(self._var)
+        data = self._data
+        if self._ctx.device_typeid == 2:
+            return data.get()
+        return data.copy()
+
+    def asscalar(self):
+        """Return the value of a one-element array as a numpy scalar."""
+        if self.size != 1:
+            raise MXNetValueError(
+                f"asscalar: the array must have exactly one element, its shape is {self.shape}"
+            )
+        return self.asnumpy().reshape(-1)[0]
+
+    def __array__(self, dtype=None, copy=None):
+        data = self.asnumpy()
+        return data if dtype is None else data.astype(dtype, copy=False)
+
+    def __float__(self) -> float:
+        return float(self.asscalar())
+
+    def __int__(self) -> int:
+        return int(self.asscalar())
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub" or self.size != 1:
+            raise MXNetTypeError("only one-element integer NDArrays can be used as an index")
+        return int(self.asscalar())
+
+    def __bool__(self) -> bool:
+        if self.size == 1:
+            return bool(self.asscalar())
+        if self.size == 0:
+            return False
+        raise MXNetValueError(
+            f"The truth value of an NDArray with {self.size} elements is ambiguous"
+        )
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise MXNetTypeError("len() of a 0-d NDArray")
+        return self.shape[0]
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def __repr__(self) -> str:
+        shape = "x".join(str(d) for d in self.shape)
+        return f"\n{self.asnumpy()}\n<{type(self).__name__} {shape} @{self._ctx}>"
+
+    def __reduce__(self):
+        from .serialization import array_from_record, array_to_record
+
+        return (array_from_record, (array_to_record(self),))
+
+    # ---- copies and placement ----------------------------------------------------------
+    def copy(self) -> NDArray:
+        """Return a deep copy on the same context."""
+        return invoke_nd(_op("_copy"), (self,), ())
+
+    def copyto(self, other) -> NDArray:
+        """Copy into ``other`` (an NDArray, which is returned) or onto a new array on a Context."""
+        if isinstance(other, Context):
+            return _copy_to_context(self, other)
+        if isinstance(other, NDArray):
+            if other is self:
+                return other
+            if other.shape != self.shape:
+                raise MXNetValueError(
+                    f"copyto: shapes differ, source {self.shape} vs destination {other.shape}"
+                )
+            _copy_into(self, other)
+            return other
+        raise MXNetTypeError(f"copyto: expected an NDArray or a Context, got {type(other).__name__}")
+
+    def as_in_context(self, context: Context) -> NDArray:
+        """Return this array if it is on ``context``, else a copy there."""
+        if self._ctx == context:
+            return self
+        return self.copyto(context)
+
+    as_in_ctx = as_in_context
+
+    def astype(self, dtype, copy: bool = True) -> NDArray:
+        """Return the array cast to ``dtype`` (this array itself if no copy is needed)."""
+        target = dtype_np(dtype, where="astype")
+        if not copy and target == self._data.dtype:
+            return self
+        op = _op("Cast")
+        return invoke_nd(op, (self,), op.params.record(target.name))
+
+    def reshape(self, *shape, **kwargs) -> NDArray:
+        """Return a view with a new shape; MXNet's special values 0, -1, -2, -3, -4 apply.
+
+        >>> mx.nd.zeros((2, 3, 4)).reshape(-3, 0).shape
+        (6, 4)
+        """
+        from ..ops.shape import infer_reshape
+
+        if len(shape) == 1 and isinstance(shape[0], (list, tuple)):
+            shape = tuple(shape[0])
+        if "shape" in kwargs:
+            shape = tuple(kwargs.pop("shape"))
+        reverse = bool(kwargs.pop("reverse", False))
+        if kwargs:
+            raise MXNetTypeError(f"reshape: unexpected arguments {sorted(kwargs)}")
+        new_shape = infer_reshape("reshape", self.shape, shape, reverse)
+        return self._view(self._data.reshape(new_shape))
+
+    # ---- arithmetic (methods attached below from the registry) --------------------------
+    def __neg__(self):
+        return invoke_nd(_op("negative"), (self,), ())
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return invoke_nd(_op("abs"), (self,), ())
+
+    __hash__ = object.__hash__
+
+    # ---- indexing (neomx.ndarray.indexing) ---------------------------------------------
+    def __getitem__(self, key):
+        from .indexing import get_item
+
+        return get_item(self, key)
+
+    def __setitem__(self, key, value):
+        from .indexing import set_item
+
+        set_item(self, key, value)
+
+    # ---- DLPack ------------------------------------------------------------------------
+    def to_dlpack_for_read(self):
+        """Return a DLPack capsule of this array's data (after pending writes finish)."""
+        self.wait_to_read()
+        return self._data.__dlpack__()
+
+    def to_dlpack_for_write(self):
+        """Return a DLPack capsule through which the data may be written."""
+        self.wait_to_write()
+        return self._data.__dlpack__()
+
+    def __dlpack__(self, **kwargs):
+        self.wait_to_read()
+        return self._data.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self):
+        return self._data.__dlpack_device__()
+
+
+def _copy_into(src: NDArray, dst: NDArray) -> None:
+    """Write ``src`` into ``dst`` (any contexts, dtype cast as needed) through the engine."""
+    if src._ctx.compute_ctx == dst._ctx.compute_ctx:
+        if src.dtype == dst.dtype:
+            invoke_nd(_op("_copy"), (src,), (), out=dst)
+        else:
+            op = _op("Cast")
+            invoke_nd(op, (src,), op.params.record(dst._data.dtype.name), out=dst)
+        return
+    src_data, dst_data = src._data, dst._data
+    dst_xp = dst._ctx.xp
+
+    def run():
+        host = src_data.get() if src._ctx.device_typeid == 2 else src_data
+        if dst._ctx.device_typeid == 2:
+            dst_data.set(np.asarray(host, dtype=dst_data.dtype))
+        else:
+            dst_xp.copyto(dst_data, host, casting="unsafe")
+
+    eng = _engine.current
+    eng.push(run, [src._engine_var()], [dst._engine_var()], dst._ctx.compute_ctx, "copyto")
+
+
+def _copy_to_context(src: NDArray, ctx: Context) -> NDArray:
+    xp = ctx.xp
+    from ..storage import alloc
+
+    data, chunk = alloc(ctx, src.shape, src._data.dtype)
+    dst = NDArray._wrap(data if xp is np else xp.empty(src.shape, src._data.dtype), ctx, chunk)
+    _copy_into(src, dst)
+    return dst
+
+
+def _attach_arithmetic():
+    pairs = {
+        "add": ("broadcast_add", "_plus_scalar", "_plus_scalar"),
+        "sub": ("broadcast_sub", "_minus_scalar", "_rminus_scalar"),
+        "mul": ("broadcast_mul", "_mul_scalar", "_mul_scalar"),
+        "truediv": ("broadcast_div", "_div_scalar", "_rdiv_scalar"),
+        "mod": ("broadcast_mod", "_mod_scalar", "_rmod_scalar"),
+        "pow": ("broadcast_power", "_power_scalar", "_rpower_scalar"),
+    }
+    for name, (array_op, scalar_op, reflected_op) in pairs.items():
+        method, in_place = _binary(array_op, scalar_op)
+        setattr(NDArray, f"__{name}__", method)
+        setattr(NDArray, f"__i{name}__", in_place)
+        setattr(NDArray, f"__r{name}__", _binary(None, reflected_op)[0])
+    compares = {"eq": "equal", "ne": "not_equal", "gt": "greater", "ge": "greater_equal",
+                "lt": "lesser", "le": "lesser_equal"}
+    for name, op_name in compares.items():
+        setattr(NDArray, f"__{name}__", _binary(f"broadcast_{op_name}", f"_{op_name}_scalar")[0])
+
+
+_attach_arithmetic()
+set_array_type(NDArray)
