@@ -69,7 +69,7 @@ class Context:
 
     @property
     def device_type(self) -> str:
-        """The device type as a string: ``'cpu'``, ``'gpu'``, ``'cpu_pinned'`` or ``'cpu_shared'``."""
+        """The device type: ``cpu``, ``gpu``, ``cpu_pinned`` or ``cpu_shared``."""
         return self.devtype2str[self.device_typeid]
 
     @property
@@ -90,12 +90,13 @@ class Context:
         if self.device_typeid != 2:
             return np
         cp = _cupy()
-        if cp is None or self.device_id >= num_gpus():
+        if cp is None:
             raise MXNetError(
-                f"{self}: no such GPU (CuPy {'is not installed' if cp is None else 'sees '}"
-                f"{'' if cp is None else str(num_gpus()) + ' device(s)'}); "
+                f"{self}: no GPU is available (CuPy is not installed or sees no device); "
                 "install neomx[gpu] on a machine with an NVIDIA GPU, or use mx.cpu()"
             )
+        if self.device_id >= num_gpus():
+            raise MXNetError(f"{self}: no such GPU; CuPy sees {num_gpus()} device(s)")
         return cp
 
     def __hash__(self) -> int:
