@@ -1,6 +1,6 @@
 """neomx: MXNet 1.x's programming model, maintained. Use it as ``import neomx as mx``."""
 
-from . import base, context, engine, ndarray, ops
+from . import base, context, engine, ndarray, ops, test_utils
 from . import ndarray as nd
 from .base import MXNetError
 from .context import Context, cpu, cpu_pinned, cpu_shared, current_context, gpu, num_gpus
@@ -22,4 +22,5 @@ __all__ = [
     "ndarray",
     "num_gpus",
     "ops",
+    "test_utils",
 ]

@@ -11,8 +11,9 @@ import contextlib
 from ..base import ENGINE_TYPE, MXNetValueError
 from .naive import NaiveEngine
 from .threaded import ThreadedEngine
+from .var import Var
 
-__all__ = ["get_engine", "set_engine", "engine_scope", "bulk", "set_bulk_size", "waitall"]
+__all__ = ["get_engine", "set_engine", "engine_scope", "bulk", "set_bulk_size", "waitall", "Var"]
 
 _ENGINES = {
     "NaiveEngine": NaiveEngine,
@@ -31,7 +32,8 @@ def _create(name):
 
 
 current = _create(ENGINE_TYPE)
-_bulk_size = 15
+# MXNet 1.9.1 starts with bulking off: the first set_bulk_size returns 0.
+_bulk_size = 0
 
 
 def get_engine():
@@ -40,24 +42,43 @@ def get_engine():
 
 
 def set_engine(name: str):
-    """Switch to the engine called ``name`` after finishing all pending work; return the old."""
+    """Switch to the engine called ``name`` after finishing all pending work; return the old.
+
+    A failure of that pending work is raised after the switch has happened.
+    """
     global current
-    previous = current
-    previous.waitall()
-    current = _create(name)
+    replacement = _create(name)
+    previous, current = current, replacement
+    try:
+        previous.waitall()
+    finally:
+        previous.shutdown()
     return previous
 
 
 @contextlib.contextmanager
 def engine_scope(name: str):
-    """Run the block under the engine called ``name``, then switch back."""
+    """Run the block under the engine called ``name``, then switch back.
+
+    Work pending before the block finishes first (its failures raise before the block runs);
+    work pushed inside the block finishes before the switch back, which always happens.
+
+    >>> with mx.engine.engine_scope('NaiveEngine'):
+    ...     mx.engine.get_engine().name
+    'NaiveEngine'
+    """
     global current
-    previous = set_engine(name)
+    current.waitall()
+    previous, current = current, _create(name)
     try:
         yield current
     finally:
-        current.waitall()
-        current = previous
+        scoped = current
+        try:
+            scoped.waitall()
+        finally:
+            current = previous
+            scoped.shutdown()
 
 
 def set_bulk_size(size: int) -> int:

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from ..base import MXNetError
+from .var import Var
 
 
 class NaiveEngine:
-    """Runs each pushed function immediately; errors raise at the call site."""
+    """Runs each pushed function immediately; errors raise at the call site.
+
+    Nothing is ever pending, so the waits return at once. Failures a threaded engine left on
+    variables are not raised here: switching away from that engine waited for its work and
+    raised them then.
+    """
 
     name = "NaiveEngine"
     is_sync = True
 
     def push(self, fn, reads, writes, ctx, op_name="operation"):
+        """Run ``fn()`` now; wrap a non-neomx exception in an ``MXNetError`` naming the op."""
         try:
             fn()
         except MXNetError:
@@ -20,7 +27,8 @@ class NaiveEngine:
             raise MXNetError(f"{op_name}: {type(err).__name__}: {err}") from err
 
     def new_var(self):
-        return None
+        # A real Var even here: views made now must share it after a switch to a threaded engine.
+        return Var()
 
     def wait_to_read(self, var):
         return None
@@ -29,4 +37,7 @@ class NaiveEngine:
         return None
 
     def waitall(self):
+        return None
+
+    def shutdown(self):
         return None

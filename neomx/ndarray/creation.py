@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import ctypes
+
 import numpy as np
 
 from ..base import MXNetTypeError, MXNetValueError, dtype_np
@@ -45,9 +47,10 @@ def _dtype_name(dtype, default="float32"):
 def array(source_array, ctx: Context | None = None, dtype=None) -> NDArray:
     """Create an NDArray from any array-like; the dtype defaults to float32 (as MXNet).
 
-    An NDArray or numpy array keeps its own dtype unless ``dtype`` is given.
+    Only an NDArray source keeps its own dtype: MXNet 1.9.1 makes float32 arrays from numpy
+    arrays of any dtype unless ``dtype`` is given. Values convert as C casts do (2.7 -> 2).
 
-    >>> mx.nd.array([1, 2, 3]).dtype
+    >>> mx.nd.array(np.array([1, 2], dtype='int64')).dtype
     <class 'numpy.float32'>
     """
     ctx = ctx if ctx is not None else current_context()
@@ -55,13 +58,20 @@ def array(source_array, ctx: Context | None = None, dtype=None) -> NDArray:
         if dtype is None:
             dtype = source_array.dtype
         source_array = source_array.asnumpy()
-    if dtype is None:
-        dtype = source_array.dtype if isinstance(source_array, np.ndarray) else "float32"
-    target = dtype_np(dtype, where="array")
+    target = dtype_np("float32" if dtype is None else dtype, where="array")
     try:
-        host = np.asarray(source_array, dtype=target)
+        host = np.asarray(source_array)
     except (TypeError, ValueError) as err:
-        raise MXNetValueError(f"array: cannot convert {type(source_array).__name__}: {err}") from err
+        raise MXNetValueError(
+            f"array: cannot convert {type(source_array).__name__}: {err}"
+        ) from err
+    if host.dtype.kind not in "biuf":
+        raise MXNetTypeError(
+            f"array: source_array must hold numbers, got {type(source_array).__name__} of "
+            f"dtype {host.dtype}"
+        )
+    with np.errstate(over="ignore", invalid="ignore"):
+        host = host.astype(target, copy=False)
     return _from_host(host, ctx)
 
 
@@ -124,43 +134,114 @@ def _dense_only(where, stype):
 
 
 def from_numpy(ndarray: np.ndarray, zero_copy: bool = True) -> NDArray:
-    """Return an NDArray on cpu(0) that shares memory with a C-contiguous numpy array."""
+    """Return an NDArray on cpu(0) made from a numpy array.
+
+    With ``zero_copy`` (the default) it shares the memory of the C-contiguous ``ndarray``,
+    which becomes read-only, as in MXNet: write through the NDArray instead. Otherwise the
+    data is copied and keeps its dtype.
+
+    >>> source = np.ones(3, dtype='float32')
+    >>> mx.nd.from_numpy(source).dtype, source.flags.writeable
+    (<class 'numpy.float32'>, False)
+    """
     if not isinstance(ndarray, np.ndarray):
         raise MXNetTypeError(f"from_numpy: expected a numpy.ndarray, got {type(ndarray).__name__}")
     dtype_np(ndarray.dtype, where="from_numpy")
-    if not zero_copy or not ndarray.flags.c_contiguous:
-        if zero_copy:
-            raise MXNetValueError("from_numpy: zero_copy needs a C-contiguous array")
-        return array(ndarray, dtype=ndarray.dtype)
-    return NDArray._wrap(ndarray, Context("cpu", 0))
+    if not zero_copy:
+        return array(ndarray, ctx=Context("cpu", 0), dtype=ndarray.dtype)
+    if not ndarray.flags.c_contiguous:
+        raise MXNetValueError(
+            "from_numpy: zero_copy needs a C-contiguous array; pass zero_copy=False to copy"
+        )
+    # The NDArray keeps a writable view; the caller's array is frozen as MXNet freezes it.
+    data = ndarray.view()
+    ndarray.flags.writeable = False
+    return NDArray._wrap(data, Context("cpu", 0))
+
+
+# DLPack device types (dlpack.h): kDLCPU, kDLCUDA, kDLCUDAHost.
+_DL_CPU, _DL_CUDA, _DL_CUDA_HOST = 1, 2, 3
 
 
 class _Capsule:
-    """Give a bare DLPack capsule the protocol methods that ``numpy.from_dlpack`` expects."""
+    """Give a bare DLPack capsule the protocol methods that ``from_dlpack`` functions expect."""
 
     def __init__(self, capsule):
         self.capsule = capsule
+        self.device = _capsule_device(capsule)
 
     def __dlpack__(self, **kwargs):
         return self.capsule
 
     def __dlpack_device__(self):
-        return (1, 0)
+        return self.device
+
+
+# A private prototype: setting restype on ctypes.pythonapi's shared function would leak.
+_capsule_pointer = ctypes.PYFUNCTYPE(ctypes.c_void_p, ctypes.py_object, ctypes.c_char_p)(
+    ("PyCapsule_GetPointer", ctypes.pythonapi)
+)
+
+
+def _capsule_device(capsule):
+    """``(device_type, device_id)`` read from the DLTensor inside an unused capsule."""
+    try:
+        address = _capsule_pointer(capsule, b"dltensor")
+    except ValueError:
+        raise MXNetValueError(
+            "from_dlpack: the capsule is not an unused DLPack tensor (each capsule can be "
+            "consumed only once)"
+        ) from None
+    # A DLTensor starts with ``void *data`` followed by ``DLDevice {int32 type, int32 id}``.
+    device = (ctypes.c_int32 * 2).from_address(address + ctypes.sizeof(ctypes.c_void_p))
+    return int(device[0]), int(device[1])
+
+
+class _Memory:
+    """The array interface of an imported buffer, writable, keeping the import alive."""
+
+    def __init__(self, imported: np.ndarray):
+        self.imported = imported
+        interface = dict(imported.__array_interface__)
+        interface["data"] = (interface["data"][0], False)
+        self.__array_interface__ = interface
+
+
+def _writable(imported: np.ndarray) -> np.ndarray:
+    # NumPy marks arrays from unversioned capsules read-only (that DLPack version cannot say
+    # whether writing is allowed); MXNet's capsules (to_dlpack_for_write) are meant for it.
+    return imported if imported.flags.writeable else np.asarray(_Memory(imported))
 
 
 def from_dlpack(dlpack) -> NDArray:
-    """Return an NDArray sharing memory with a DLPack capsule or a ``__dlpack__`` object."""
-    source = dlpack if hasattr(dlpack, "__dlpack__") else _Capsule(dlpack)
+    """Return an NDArray sharing memory with a DLPack capsule or a ``__dlpack__`` object.
+
+    >>> x = mx.nd.ones((2,))
+    >>> mx.nd.from_dlpack(x.to_dlpack_for_write())[0] = 5
+    >>> x.asnumpy()
+    array([5., 1.], dtype=float32)
+    """
+    if hasattr(dlpack, "__dlpack__"):
+        source = dlpack
+    elif type(dlpack).__name__ == "PyCapsule":
+        source = _Capsule(dlpack)
+    else:
+        raise MXNetTypeError(
+            f"from_dlpack: expected a DLPack capsule or an object with __dlpack__, got "
+            f"{type(dlpack).__name__}"
+        )
     device_type, device_id = source.__dlpack_device__()
-    if device_type == 2:
-        cp = Context("gpu", device_id).xp
-        return NDArray._wrap(cp.from_dlpack(source), Context("gpu", device_id))
+    if device_type not in (_DL_CPU, _DL_CUDA, _DL_CUDA_HOST):
+        raise MXNetValueError(f"from_dlpack: unsupported DLPack device type {device_type}")
+    ctx = Context("gpu", device_id) if device_type == _DL_CUDA else Context("cpu", 0)
     try:
-        data = np.from_dlpack(source)
-    except (TypeError, BufferError, RuntimeError) as err:
+        data = ctx.xp.from_dlpack(source)
+    except (TypeError, BufferError, RuntimeError, ValueError) as err:
         raise MXNetValueError(f"from_dlpack: cannot import the tensor: {err}") from err
+    if isinstance(source, _Capsule) and ctx.xp is np:
+        data = _writable(data)
     dtype_np(data.dtype, where="from_dlpack")
-    return NDArray._wrap(data, Context("cpu", 0))
+    return NDArray._wrap(data, ctx)
 
 
 def to_dlpack_for_read(data: NDArray):

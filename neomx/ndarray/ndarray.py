@@ -1,4 +1,5 @@
-"""NDArray: a device array with a context and an engine variable; operators come from the registry."""
+"""NDArray: a device array with a context and an engine variable; operators come from the
+registry."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import numpy as np
 from .. import engine as _engine
 from ..base import MXNetTypeError, MXNetValueError, dtype_np
 from ..context import Context, current_context
+from ..ops.frontend import make_function
 from ..ops.invoke import invoke_nd, set_array_type
 from ..ops.registry import REGISTRY
 
@@ -120,8 +122,7 @@ class NDArray:
 
     @property
     def T(self) -> NDArray:
-        if self.ndim > 2:
-            raise MXNetValueError("NDArray.T: only 1-D and 2-D arrays can be transposed with .T")
+        """The array with its axes reversed (any number of dimensions, as in MXNet)."""
         return self.transpose()
 
     @property
@@ -220,7 +221,9 @@ class NDArray:
                 )
             _copy_into(self, other)
             return other
-        raise MXNetTypeError(f"copyto: expected an NDArray or a Context, got {type(other).__name__}")
+        raise MXNetTypeError(
+            f"copyto: expected an NDArray or a Context, got {type(other).__name__}"
+        )
 
     def as_in_context(self, context: Context) -> NDArray:
         """Return this array if it is on ``context``, else a copy there."""
@@ -253,8 +256,34 @@ class NDArray:
         reverse = bool(kwargs.pop("reverse", False))
         if kwargs:
             raise MXNetTypeError(f"reshape: unexpected arguments {sorted(kwargs)}")
+        if not shape:
+            raise MXNetValueError("reshape: the new shape must be given")
         new_shape = infer_reshape("reshape", self.shape, shape, reverse)
-        return self._view(self._data.reshape(new_shape))
+        if self._data.flags.c_contiguous and not _recording():
+            return self._view(self._data.reshape(new_shape))
+        # A strided array (from DLPack) has no view of another shape, and the autograd tape
+        # sees only operator calls.
+        op = _op("Reshape")
+        return invoke_nd(op, (self,), op.params.parse(op.name, {"shape": new_shape}))
+
+    def broadcast_to(self, shape) -> NDArray:
+        """Broadcast to ``shape``, which may have more dimensions than this array (as MXNet).
+
+        >>> mx.nd.ones((3,)).broadcast_to((2, 3)).shape
+        (2, 3)
+        """
+        shape = tuple(shape)
+        have = self.shape
+        if len(shape) < len(have):
+            raise MXNetValueError(
+                f"broadcast_to: cannot broadcast an array of shape {have} to {shape}, which has "
+                "fewer dimensions"
+            )
+        source = self
+        if len(shape) > len(have):
+            source = self.reshape((1,) * (len(shape) - len(have)) + have)
+        op = _op("broadcast_to")
+        return invoke_nd(op, (source,), op.params.parse(op.name, {"shape": shape}))
 
     # ---- arithmetic (methods attached below from the registry) --------------------------
     def __neg__(self):
@@ -351,5 +380,56 @@ def _attach_arithmetic():
         setattr(NDArray, f"__{name}__", _binary(f"broadcast_{op_name}", f"_{op_name}_scalar")[0])
 
 
+def _recording() -> bool:
+    """Whether autograd records: views must then be operator calls the tape can see."""
+    from ..autograd import is_recording
+
+    return is_recording()
+
+
+# MXNet 1.9.1's fluent methods: ``x.name(*args, **kwargs)`` calls ``mx.nd.name(x, ...)``.
+# A name whose operator is not registered gets no method.
+_FLUENT = (
+    "abs", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctanh", "argmax",
+    "argmax_channel", "argmin", "argsort", "broadcast_axes", "broadcast_like", "cbrt", "ceil",
+    "clip", "cos", "cosh", "degrees", "depth_to_space", "diag", "exp", "expand_dims", "expm1",
+    "fix", "flatten", "flip", "floor", "log", "log10", "log1p", "log2", "log_softmax", "max",
+    "mean", "min", "nanprod", "nansum", "norm", "one_hot", "ones_like", "pad", "pick", "prod",
+    "radians", "rcbrt", "reciprocal", "relu", "repeat", "reshape_like", "rint", "round", "rsqrt",
+    "shape_array", "sigmoid", "sign", "sin", "sinh", "size_array", "slice", "slice_axis",
+    "slice_like", "softmax", "softmin", "sort", "space_to_depth", "split", "sqrt", "square",
+    "squeeze", "sum", "swapaxes", "take", "tan", "tanh", "tile", "topk", "transpose", "trunc",
+    "zeros_like",
+)
+_FLUENT_OPS = {
+    "slice_assign": "_slice_assign",
+    "slice_assign_scalar": "_slice_assign_scalar",
+    "split_v2": "_split_v2",
+}
+
+
+def _fluent(op_name: str, method_name: str):
+    function = make_function(REGISTRY[op_name], op_name)
+
+    def method(self, *args, **kwargs):
+        return function(self, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = method_name
+    method.__doc__ = (
+        f"Call ``mx.nd.{op_name}`` with this array as its first input; the other arguments "
+        "are passed on."
+    )
+    return method
+
+
+def _attach_fluent():
+    names = {name: name for name in _FLUENT}
+    names.update(_FLUENT_OPS)
+    for method_name, op_name in names.items():
+        if op_name in REGISTRY and not hasattr(NDArray, method_name):
+            setattr(NDArray, method_name, _fluent(op_name, method_name))
+
+
 _attach_arithmetic()
+_attach_fluent()
 set_array_type(NDArray)

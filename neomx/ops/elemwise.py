@@ -14,14 +14,68 @@ from .registry import Op, register
 _QUIET = {"divide": "ignore", "invalid": "ignore", "over": "ignore"}
 
 
+def cast_scalar(dtype, value):
+    """``value`` as a scalar of ``dtype``, converted as MXNet's C++ casts do: integers
+    truncate toward zero and wrap around; floats overflow to infinity."""
+    if getattr(dtype, "kind", None) == "f" and -65504.0 <= value <= 65504.0:
+        # The hot path (float data, moderate scalar): no dtype can overflow here.
+        return dtype.type(value)
+    dtype = np.dtype(dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if dtype.kind in "iu":
+            return np.array(value, dtype=np.float64).astype(np.int64).astype(dtype)[()]
+        return dtype.type(value)
+
+
 def _truncated_divide(xp, lhs, rhs, out, dtype):
-    """Integer division as C does it (toward zero), as MXNet computes it on integer arrays."""
+    """Integer division as C does it (toward zero), as MXNet computes it on integer arrays.
+
+    ``lhs - fmod(lhs, rhs)`` is an exact multiple of ``rhs``, so the floor division is exact
+    (a float quotient would lose precision beyond 2**53).
+    """
     with np.errstate(**_QUIET):
-        quotient = xp.trunc(xp.true_divide(lhs, rhs))
-        if out is None:
-            return quotient.astype(dtype)
-        xp.copyto(out, quotient, casting="unsafe")
+        quotient = xp.floor_divide(xp.subtract(lhs, xp.fmod(lhs, rhs)), rhs)
+    if out is None:
+        return quotient.astype(dtype, copy=False)
+    xp.copyto(out, quotient, casting="unsafe")
     return out
+
+
+def _float_then_cast(xp, kernel, arrays, out, dtype, precision=np.float64):
+    """Apply ``kernel`` in floating point and truncate back to the integer ``dtype``, as MXNet
+    computes math functions on integer arrays (``exp``, ``log`` in double precision; ``power``
+    rounds to float32 first, so int64 3 ** 19 is 1162261504)."""
+    with np.errstate(**_QUIET):
+        result = kernel(*(xp.asarray(a, dtype=np.float64) for a in arrays))
+        if precision is not np.float64:
+            result = result.astype(precision)
+        if out is None:
+            return result.astype(dtype)
+        xp.copyto(out, result, casting="unsafe")
+    return out
+
+
+def _python_mod(xp, lhs, rhs, out):
+    """``lhs mod rhs`` with the divisor's sign; MXNet returns 0 where the divisor is 0."""
+    with np.errstate(**_QUIET):
+        result = xp.mod(lhs, rhs, out=out)
+    if result.dtype.kind == "f":
+        xp.copyto(result, 0, where=xp.equal(rhs, 0))
+    return result
+
+
+def _quiet_kernel(xp, kernel, lhs, rhs, out):
+    """The forward of the operators with edge cases: division, mod and power."""
+    dtype = lhs.dtype if out is None else out.dtype
+    integral = dtype.kind in "iub"
+    if kernel == "divide" and integral:
+        return _truncated_divide(xp, lhs, rhs, out, dtype)
+    if kernel == "mod":
+        return _python_mod(xp, lhs, rhs, out)
+    if kernel == "power" and integral:
+        return _float_then_cast(xp, xp.power, (lhs, rhs), out, dtype, np.float32)
+    with np.errstate(**_QUIET):
+        return getattr(xp, kernel)(lhs, rhs, out=out)
 
 
 class _Binary(Op):
@@ -44,12 +98,8 @@ class _Binary(Op):
 
     def forward(self, xp, p, lhs, rhs, out=None):
         if self.quiet:
-            if self.kernel == "divide" and lhs.dtype.kind in "iub":
-                return _truncated_divide(xp, lhs, rhs, out, lhs.dtype)
-            with np.errstate(**_QUIET):
-                return getattr(xp, self.kernel)(lhs, rhs, out=out)
+            return _quiet_kernel(xp, self.kernel, lhs, rhs, out)
         return getattr(xp, self.kernel)(lhs, rhs, out=out)
-
 
     def direct_kernel(self, xp):
         if self.quiet:
@@ -183,10 +233,9 @@ class _Scalar(Op):
     compares = False
 
     def forward(self, xp, p, data, out=None):
-        scalar = data.dtype.type(p.scalar)
+        # MXNet casts the scalar to the array's dtype first: int32 data + 2.7 adds 2.
+        scalar = cast_scalar(data.dtype, p.scalar)
         lhs, rhs = (scalar, data) if self.reflected else (data, scalar)
-        if self.kernel == "divide" and data.dtype.kind in "iub":
-            return _truncated_divide(xp, lhs, rhs, out, data.dtype)
         if self.compares:
             result = getattr(xp, self.kernel)(lhs, rhs)
             if out is None:
@@ -194,18 +243,16 @@ class _Scalar(Op):
             xp.copyto(out, result, casting="unsafe")
             return out
         if self.quiet:
-            with np.errstate(**_QUIET):
-                return getattr(xp, self.kernel)(lhs, rhs, out=out)
+            return _quiet_kernel(xp, self.kernel, lhs, rhs, out)
         return getattr(xp, self.kernel)(lhs, rhs, out=out)
-
 
     def direct_kernel(self, xp):
         if self.quiet or self.compares:
             return None
         ufunc = getattr(xp, self.kernel)
         if self.reflected:
-            return lambda p, data: ufunc(data.dtype.type(p.scalar), data)
-        return lambda p, data: ufunc(data, data.dtype.type(p.scalar))
+            return lambda p, data: ufunc(cast_scalar(data.dtype, p.scalar), data)
+        return lambda p, data: ufunc(data, cast_scalar(data.dtype, p.scalar))
 
 
 def _scalar_op(name, kernel, grad, aliases=(), reflected=False, quiet=False, compares=False):
@@ -243,14 +290,16 @@ _scalar_op("_rdiv_scalar", "divide",
            ("_RDivScalar",), reflected=True, quiet=True)
 _scalar_op("_mod_scalar", "mod", lambda F, x, out, dy, s: dy, ("_ModScalar",), quiet=True)
 _scalar_op("_rmod_scalar", "mod",
-           lambda F, x, out, dy, s: F.negative(F.broadcast_mul(dy, F.floor(F._rdiv_scalar(x, scalar=s)))),
+           lambda F, x, out, dy, s: F.negative(
+               F.broadcast_mul(dy, F.floor(F._rdiv_scalar(x, scalar=s)))),
            ("_RModScalar",), reflected=True, quiet=True)
 _scalar_op("_power_scalar", "power",
            lambda F, x, out, dy, s: F.broadcast_mul(
                dy, F._mul_scalar(F._power_scalar(x, scalar=s - 1), scalar=s)),
            ("_PowerScalar",), quiet=True)
 _scalar_op("_rpower_scalar", "power",
-           lambda F, x, out, dy, s: F._mul_scalar(F.broadcast_mul(dy, out), scalar=float(np.log(s))),
+           lambda F, x, out, dy, s: F._mul_scalar(
+               F.broadcast_mul(dy, out), scalar=float(np.log(s))),
            ("_RPowerScalar",), reflected=True, quiet=True)
 _scalar_op("_maximum_scalar", "maximum",
            lambda F, x, out, dy, s: F.broadcast_mul(dy, F._greater_equal_scalar(x, scalar=s)),
@@ -275,6 +324,8 @@ class _Unary(Op):
 
     def forward(self, xp, p, data, out=None):
         if self.quiet:
+            if data.dtype.kind in "iub":
+                return _float_then_cast(xp, getattr(xp, self.kernel), (data,), out, data.dtype)
             with np.errstate(**_QUIET):
                 return getattr(xp, self.kernel)(data, out=out)
         return getattr(xp, self.kernel)(data, out=out)
@@ -290,7 +341,8 @@ _unary("negative", "negative", lambda F, x, out, dy: F.negative(dy),
        doc="Return ``-data`` element by element.")
 _unary("abs", "abs", lambda F, x, out, dy: F.broadcast_mul(dy, F.sign(x)),
        doc="Return the absolute value element by element.")
-_unary("sign", "sign", lambda F, x, out, dy: None, doc="Return the sign (-1, 0 or 1) element by element.")
+_unary("sign", "sign", lambda F, x, out, dy: None,
+       doc="Return the sign (-1, 0 or 1) element by element.")
 _unary("floor", "floor", lambda F, x, out, dy: None, doc="Round down element by element.")
 _unary("exp", "exp", lambda F, x, out, dy: F.broadcast_mul(dy, out), quiet=True,
        doc="Return ``e ** data`` element by element.")
@@ -322,9 +374,11 @@ class Cast(Op):
         return (dtype,), (np.dtype(p.dtype),)
 
     def forward(self, xp, p, data, out=None):
-        if out is None:
-            return data.astype(p.dtype)
-        xp.copyto(out, data, casting="unsafe")
+        # Out-of-range values convert as the C++ cast does (numpy warns; MXNet does not).
+        with np.errstate(over="ignore", invalid="ignore"):
+            if out is None:
+                return data.astype(p.dtype)
+            xp.copyto(out, data, casting="unsafe")
         return out
 
     def gradient(self, p, F, inputs, outputs, dy):
@@ -342,7 +396,7 @@ class Clip(Op):
             raise MXNetValueError(
                 f"{self.name}: a_min={p.a_min} must not be greater than a_max={p.a_max}"
             )
-        low, high = data.dtype.type(p.a_min), data.dtype.type(p.a_max)
+        low, high = cast_scalar(data.dtype, p.a_min), cast_scalar(data.dtype, p.a_max)
         return xp.clip(data, low, high, out=out)
 
     def gradient(self, p, F, inputs, outputs, dy):

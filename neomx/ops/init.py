@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from ..base import MXNetValueError
+from .elemwise import cast_scalar
 from .infer import is_known
 from .params import Bool, Ctx, DType, Float, Int, Params, Shape
 from .registry import Op, register
@@ -33,6 +34,7 @@ class _Create(Op):
 
 
 def _fill(xp, shape, dtype, value, out):
+    value = cast_scalar(dtype, value)
     if out is None:
         return xp.full(shape, value, dtype=dtype)
     out.fill(value)
@@ -101,8 +103,13 @@ class Arange(_Create):
     def forward(self, xp, p, out=None):
         start, _ = self._bounds(p)
         count = self.output_shape(p)[0] // p.repeat
+        step = p.step
+        if np.dtype(p.dtype).kind in "iu":
+            # MXNet casts start and step to an integer dtype before stepping (the count comes
+            # from the float values): arange(0, 5, 1.5, dtype='int32') is [0, 1, 2, 3].
+            start, step = int(start), int(step)
         # MXNet computes start + i * step in double precision, then casts.
-        values = (start + xp.arange(count, dtype="float64") * p.step).astype(p.dtype)
+        values = (start + xp.arange(count, dtype="float64") * step).astype(p.dtype)
         if p.repeat > 1:
             values = xp.repeat(values, p.repeat)
         if out is None:
@@ -207,7 +214,7 @@ class OneHot(Op):
         valid = (index >= 0) & (index < p.depth)
         flat = result.reshape(-1, p.depth)
         rows = xp.nonzero(valid.reshape(-1))[0]
-        flat[rows, index.reshape(-1)[rows]] = p.on_value
+        flat[rows, index.reshape(-1)[rows]] = cast_scalar(p.dtype, p.on_value)
         return result
 
     def gradient(self, p, F, inputs, outputs, dy):

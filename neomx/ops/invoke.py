@@ -180,11 +180,13 @@ def _push(eng, op, inputs, p, ctx, xp, out_shapes, out_types, outs):
     if outs is None:
         bufs, chunks = _alloc(ctx, out_shapes, out_types)
         outs = [_wrap(b, ctx, c) for b, c in zip(bufs, chunks)]
-    bufs = tuple(o._data for o in outs)
     datas = [x._data for x in inputs]
     n_out = len(outs)
 
     def run():
+        # Reaching the buffers through ``outs`` keeps the output arrays alive until the kernel
+        # ran, so a dropped output's pooled buffer goes back to the pool only once it is free.
+        bufs = tuple(o._data for o in outs)
         result = _run(op, xp, p, datas, bufs[0] if n_out == 1 else bufs, inputs)
         for buf, r in zip(bufs, (result,) if n_out == 1 else result):
             if r is not buf:
@@ -206,7 +208,8 @@ def _check_out(op, out, out_shapes, out_types, ctx):
                 f"{op.name}: out has shape {shape_str(o._data.shape)}; "
                 f"the result has shape {shape_str(shape)}"
             )
-        if o._ctx.compute_ctx != ctx:
+        # Inputs all on cpu_pinned(0) run on that context; an out= on cpu(0) shares the host.
+        if o._ctx.compute_ctx != ctx.compute_ctx:
             raise MXNetValueError(f"{op.name}: out is on {o._ctx}, but the inputs are on {ctx}")
         if o._data.dtype != dtype:
             raise MXNetTypeError(

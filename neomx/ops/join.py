@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..base import MXNetValueError
+from .elemwise import cast_scalar
 from .infer import is_known, normalize_axis, shape_str, unify_dtype
 from .params import Bool, Float, Int, Params, Shape
 from .registry import Op, register
@@ -116,7 +117,11 @@ class SliceChannel(Op):
         parts = xp.split(data, p.num_outputs, axis=axis)
         if p.squeeze_axis:
             parts = [xp.squeeze(part, axis=axis) for part in parts]
-        outs = out if out is not None else (None,) * len(parts)
+        if out is None:
+            outs = (None,) * len(parts)
+        else:
+            # The call path passes a lone output as an array, several as a tuple.
+            outs = (out,) if p.num_outputs == 1 else out
         results = []
         for part, buf in zip(parts, outs):
             if buf is None:
@@ -262,7 +267,9 @@ class SliceAssignScalar(Op):
         result = data.copy() if out is None else out
         if out is not None and out is not data:
             xp.copyto(out, data)
-        result[_slices(self.name, data.shape, p.begin, p.end, p.step)] = p.scalar
+        # MXNet casts the scalar as C++ does: 2.7 -> 2 and -1 -> 255 in uint8.
+        scalar = cast_scalar(data.dtype, p.scalar)
+        result[_slices(self.name, data.shape, p.begin, p.end, p.step)] = scalar
         return result
 
     def gradient(self, p, F, inputs, outputs, dy):

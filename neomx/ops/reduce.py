@@ -78,4 +78,8 @@ class BroadcastBackward(Op):
         return out
 
     def gradient(self, p, F, inputs, outputs, dy):
-        return F.broadcast_like(dy[0], inputs[0]), None
+        grad = dy[0]
+        # broadcast_like needs equal ndim: restore the leading axes the reduction removed.
+        for _ in range(len(inputs[0].shape) - len(inputs[1].shape)):
+            grad = F.expand_dims(grad, axis=0)
+        return F.broadcast_like(grad, inputs[0]), None

@@ -253,11 +253,19 @@ class BroadcastLike(_KnownInput):
                 )
         return tuple(target)
 
+    def infer_type(self, p, lhs, rhs):
+        return _lhs_type(lhs, rhs)
+
     def forward(self, xp, p, lhs, rhs, out=None):
         return _into(xp, xp.broadcast_to(lhs, self.output_shape(p, lhs.shape, rhs.shape)), out)
 
     def gradient(self, p, F, inputs, outputs, dy):
         return dy[0], None
+
+
+def _lhs_type(lhs, rhs):
+    """Only the shape of rhs matters: MXNet 1.9.1 lets its dtype differ from lhs's."""
+    return None if lhs is None else ((lhs, rhs), (lhs,))
 
 
 @register("reshape_like")
@@ -285,6 +293,9 @@ class ReshapeLike(_KnownInput):
                 f"taken from rhs {shape_str(rhs)}"
             )
         return target
+
+    def infer_type(self, p, lhs, rhs):
+        return _lhs_type(lhs, rhs)
 
     def forward(self, xp, p, lhs, rhs, out=None):
         return _into(xp, lhs.reshape(self.output_shape(p, lhs.shape, rhs.shape)), out)

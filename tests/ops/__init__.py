@@ -1,0 +1,1 @@
+"""The operator harness, its case tables and the golden comparisons."""
