@@ -197,7 +197,9 @@ def mark_variables(variables, gradients, grad_reqs="write"):
         )
     for variable, gradient, req in zip(variables, gradients, grad_reqs):
         if req not in ("write", "add", "null"):
-            raise MXNetValueError(f"mark_variables: grad_req must be write, add or null, got {req!r}")
+            raise MXNetValueError(
+                f"mark_variables: grad_req must be 'write', 'add' or 'null', got {req!r}"
+            )
         variable._ag = Variable(gradient, req)
 
 

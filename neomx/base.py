@@ -12,6 +12,7 @@ __all__ = [
     "MXNetTypeError",
     "MXNetIndexError",
     "MXNetNotImplementedError",
+    "MXNetOSError",
     "NotSupportedForSparseNDArray",
     "_Null",
     "dtype_np",
@@ -39,6 +40,10 @@ class MXNetIndexError(MXNetError, IndexError):
     """An ``MXNetError`` that is also an ``IndexError`` (indices out of range)."""
 
 
+class MXNetOSError(MXNetError, OSError):
+    """An ``MXNetError`` that is also an ``OSError`` (files that cannot be read or written)."""
+
+
 class MXNetNotImplementedError(MXNetError, NotImplementedError):
     """An ``MXNetError`` for features neomx does not provide."""
 
@@ -59,9 +64,6 @@ class _NullType:
 
     def __repr__(self) -> str:
         return "_Null"
-
-    def __bool__(self) -> bool:
-        return False
 
     def __reduce__(self):
         return (_NullType, ())

@@ -49,7 +49,8 @@ class Context:
     devstr2type = {name: code for code, name in devtype2str.items()}
     _local = threading.local()
 
-    __slots__ = ("device_typeid", "device_id", "_old_ctx")
+    # _host: for pinned/shared host memory, the cpu context that computes on it (else None).
+    __slots__ = ("device_typeid", "device_id", "_old_ctx", "_host")
 
     def __init__(self, device_type, device_id: int = 0):
         if isinstance(device_type, Context):
@@ -66,6 +67,7 @@ class Context:
             self.device_typeid = self.devstr2type[device_type]
             self.device_id = int(device_id)
         self._old_ctx = None
+        self._host = Context("cpu", self.device_id) if self.device_typeid in (3, 5) else None
 
     @property
     def device_type(self) -> str:
@@ -80,9 +82,7 @@ class Context:
     @property
     def compute_ctx(self) -> Context:
         """The context an operation on arrays of this context runs on (pinned/shared -> cpu)."""
-        if self.device_typeid in (3, 5):
-            return cpu(self.device_id)
-        return self
+        return self._host or self
 
     @property
     def xp(self):

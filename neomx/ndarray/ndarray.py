@@ -35,7 +35,7 @@ def _binary(array_name, scalar_name):
             return invoke_nd(array_op, (self, other), ())
         if isinstance(other, (numbers.Number, np.generic)):
             return invoke_nd(scalar_op, (self,), record(float(other), isinstance(other, int)))
-        return NotImplemented
+        return _unsupported(scalar_op, other)
 
     def in_place(self, other):
         if isinstance(other, NDArray):
@@ -44,9 +44,18 @@ def _binary(array_name, scalar_name):
             return invoke_nd(
                 scalar_op, (self,), record(float(other), isinstance(other, int)), self
             )
-        return NotImplemented
+        return _unsupported(scalar_op, other)
 
     return method, in_place
+
+
+def _unsupported(op, other):
+    if isinstance(other, np.ndarray):
+        raise MXNetTypeError(
+            f"{op.name}: cannot combine an NDArray with a numpy.ndarray; convert it first "
+            "with mx.nd.array(...)"
+        )
+    return NotImplemented
 
 
 class NDArray:
@@ -59,10 +68,11 @@ class NDArray:
     <NDArray 1x2 @cpu(0)>
     """
 
-    # NOTE: _data must come before _chunk: slots are released in order, and the pooled
-    # buffer is reusable only once no array views it (see storage.Chunk).
+    # NOTE: a pooled buffer goes back to its pool only once no view of it is alive, which
+    # storage.Pool checks when it hands buffers out (slots are released in name order).
     __slots__ = ("_data", "_ctx", "_var", "_chunk", "__weakref__")
-    __array_priority__ = 1000.0
+    # NumPy must not compute on NDArrays (MXNet raises TypeError for ndarray + NDArray).
+    __array_ufunc__ = None
 
     def __init__(self, data, ctx: Context | None = None):
         if isinstance(data, NDArray):

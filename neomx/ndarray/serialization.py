@@ -14,7 +14,7 @@ import uuid
 
 import numpy as np
 
-from ..base import MXNetTypeError, MXNetValueError
+from ..base import MXNetOSError, MXNetTypeError, MXNetValueError
 from ..context import cpu
 from .creation import _from_host
 from .ndarray import NDArray
@@ -94,8 +94,11 @@ def load(fname):
     [(2,), (3,)]
     """
     path = os.fspath(fname)
-    with open(path, "rb") as stream:
-        content = stream.read()
+    try:
+        with open(path, "rb") as stream:
+            content = stream.read()
+    except OSError as err:
+        raise MXNetOSError(f"load: cannot read {path!r}: {err.strerror}") from err
     return _parse(content, repr(path))
 
 

@@ -6,25 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..base import MXNetValueError
-from .infer import broadcast_shape, unify
+from .infer import broadcast_shape, is_known, unify
+from .kernels import cast_scalar, into
 from .params import Bool, DType, Float, Params
 from .registry import Op, register
 
 _QUIET = {"divide": "ignore", "invalid": "ignore", "over": "ignore"}
-
-
-def cast_scalar(dtype, value):
-    """``value`` as a scalar of ``dtype``, converted as MXNet's C++ casts do: integers
-    truncate toward zero and wrap around; floats overflow to infinity."""
-    if getattr(dtype, "kind", None) == "f" and -65504.0 <= value <= 65504.0:
-        # The hot path (float data, moderate scalar): no dtype can overflow here.
-        return dtype.type(value)
-    dtype = np.dtype(dtype)
-    with np.errstate(over="ignore", invalid="ignore"):
-        if dtype.kind in "iu":
-            return np.array(value, dtype=np.float64).astype(np.int64).astype(dtype)[()]
-        return dtype.type(value)
 
 
 def _truncated_divide(xp, lhs, rhs, out, dtype):
@@ -88,11 +75,11 @@ class _Binary(Op):
 
     def infer_shape(self, p, lhs, rhs):
         if self.broadcasts:
-            if lhs is None or rhs is None or 0 in lhs or 0 in rhs:
+            if not (is_known(lhs) and is_known(rhs)):
                 return None
             return (lhs, rhs), (broadcast_shape(self.name, lhs, rhs),)
         merged = unify(self.name, "rhs", rhs, lhs) if lhs is not None else rhs
-        if merged is None or 0 in merged:
+        if not is_known(merged):
             return None
         return (merged, merged), (merged,)
 
@@ -392,12 +379,13 @@ class Clip(Op):
     params = Params(a_min=Float(), a_max=Float())
 
     def forward(self, xp, p, data, out=None):
-        if p.a_min > p.a_max:
-            raise MXNetValueError(
-                f"{self.name}: a_min={p.a_min} must not be greater than a_max={p.a_max}"
-            )
         low, high = cast_scalar(data.dtype, p.a_min), cast_scalar(data.dtype, p.a_max)
-        return xp.clip(data, low, high, out=out)
+        if low <= high:
+            return xp.clip(data, low, high, out=out)
+        # MXNet tests the upper bound first, so with a_min > a_max values above a_max
+        # become a_max and the rest below a_min become a_min.
+        clipped = xp.where(data > high, high, xp.where(data < low, low, data))
+        return into(xp, clipped, out)
 
     def gradient(self, p, F, inputs, outputs, dy):
         x = inputs[0]

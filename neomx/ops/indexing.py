@@ -11,6 +11,7 @@ import numpy as np
 
 from ..base import MXNetIndexError, MXNetValueError
 from .infer import is_known, normalize_axis, shape_str
+from .kernels import into
 from .params import Enum, Int, Params, Shape
 from .registry import Op, register
 
@@ -23,11 +24,6 @@ def _as_index(xp, indices):
         return indices.astype(np.int64)
 
 
-def _into(xp, value, out):
-    if out is None:
-        return value
-    xp.copyto(out, value, casting="unsafe")
-    return out
 
 
 def _zeroed(xp, shape, dtype, out):
@@ -83,7 +79,7 @@ class GatherND(Op):
             result = data[index]
         except IndexError as err:
             raise MXNetIndexError(f"{self.name}: {err}") from None
-        return _into(xp, result, out)
+        return into(xp, result, out)
 
     def gradient(self, p, F, inputs, outputs, dy):
         data, indices = inputs
@@ -252,7 +248,7 @@ class Take(Op):
     def forward(self, xp, p, a, indices, out=None):
         axis = p.axis % a.ndim
         index = _take_index(self.name, xp, indices, a.shape[axis], p.mode)
-        return _into(xp, xp.take(a, index, axis=axis), out)
+        return into(xp, xp.take(a, index, axis=axis), out)
 
     def gradient(self, p, F, inputs, outputs, dy):
         a, indices = inputs

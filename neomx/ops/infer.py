@@ -1,15 +1,48 @@
-"""Shape and dtype inference helpers. A shape is a tuple of ints; None or a 0 dim is unknown."""
+"""Shape and dtype inference helpers. A shape is a tuple of ints; None is unknown.
+
+In graph inference a 0 dimension is unknown too (MXNet 1.x). Arrays that exist are fully
+known, zero-size ones included: imperative calls infer inside ``concrete_shapes()``, where
+0 is a real size.
+"""
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
+
 from ..base import MXNetTypeError, MXNetValueError
 
-__all__ = ["is_known", "unify", "unify_dtype", "broadcast_shape", "shape_str", "normalize_axis"]
+__all__ = [
+    "is_known",
+    "concrete_shapes",
+    "unify",
+    "unify_dtype",
+    "broadcast_shape",
+    "shape_str",
+    "normalize_axis",
+]
+
+
+class _Mode(threading.local):
+    concrete = False
+
+
+_mode = _Mode()
+
+
+@contextmanager
+def concrete_shapes():
+    """Infer for arrays that exist: a 0 dimension is a real zero size, not 'unknown'."""
+    previous, _mode.concrete = _mode.concrete, True
+    try:
+        yield
+    finally:
+        _mode.concrete = previous
 
 
 def is_known(shape) -> bool:
-    """Whether a shape is fully known (MXNet 1.x: no dimension is 0)."""
-    return shape is not None and 0 not in shape
+    """Whether a shape is fully known (in graph inference, MXNet 1.x: no dimension is 0)."""
+    return shape is not None and (_mode.concrete or 0 not in shape)
 
 
 def shape_str(shape) -> str:
@@ -27,10 +60,11 @@ def unify(op_name: str, what: str, given, expected):
             f"{op_name}: {what} has shape {shape_str(given)}; expected {shape_str(expected)}"
         )
     merged = []
+    concrete = _mode.concrete
     for have, want in zip(given, expected):
-        if have == 0 or have == want:
+        if have == want or (have == 0 and not concrete):
             merged.append(want)
-        elif want == 0:
+        elif want == 0 and not concrete:
             merged.append(have)
         else:
             raise MXNetValueError(

@@ -8,8 +8,8 @@ import math
 import numpy as np
 
 from ..base import MXNetValueError
-from .elemwise import cast_scalar
 from .infer import is_known
+from .kernels import cast_scalar
 from .params import Bool, Ctx, DType, Float, Int, Params, Shape
 from .registry import Op, register
 

@@ -42,9 +42,9 @@ def invoke(op, inputs, p, given=None, out=None, name=None):
 
 def _ctx_of(op, inputs, p):
     if inputs:
-        first = inputs[0]._ctx
+        first = inputs[0]._ctx.compute_ctx
         for x in inputs:
-            if x._ctx is not first and x._ctx != first:
+            if x._ctx is not first and x._ctx.compute_ctx != first:
                 return common_context(op.name, [y._ctx for y in inputs])
         return first
     ctx = getattr(p, "ctx", None) if op.creates else None
@@ -66,7 +66,8 @@ def invoke_nd(op, inputs, p, out=None):
             )
             if (plan is not None and plan.kernel is not None and rhs._ctx is lhs._ctx
                     and out is None and _engine.current.is_sync):
-                return _wrap(plan.kernel(p, ldata, rdata), lhs._ctx, None)
+                ctx = lhs._ctx
+                return _wrap(plan.kernel(p, ldata, rdata), ctx._host or ctx, None)
         elif len(inputs) == 1:
             data = inputs[0]._data
             plan = op.plans.get(
@@ -74,7 +75,8 @@ def invoke_nd(op, inputs, p, out=None):
             )
             if plan is not None and plan.kernel is not None and out is None \
                     and _engine.current.is_sync:
-                return _wrap(plan.kernel(p, data), inputs[0]._ctx, None)
+                ctx = inputs[0]._ctx
+                return _wrap(plan.kernel(p, data), ctx._host or ctx, None)
     except AttributeError:
         pass
     return _invoke_general(op, inputs, p, out)

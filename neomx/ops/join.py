@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..base import MXNetValueError
-from .elemwise import cast_scalar
 from .infer import is_known, normalize_axis, shape_str, unify_dtype
+from .kernels import cast_scalar
 from .params import Bool, Float, Int, Params, Shape
 from .registry import Op, register
 
@@ -154,12 +154,6 @@ def _slices(op_name, shape, begin, end, step):
         s = step[axis] if step else None
         if s == 0:
             raise MXNetValueError(f"{op_name}: step[{axis}] cannot be 0")
-        start, stop, stride = slice(b, e, s).indices(shape[axis])
-        if len(range(start, stop, stride)) == 0:
-            raise MXNetValueError(
-                f"{op_name}: slicing axis {axis} of {shape_str(shape)} with begin={b}, "
-                f"end={e}, step={s} selects nothing"
-            )
         slices.append(slice(b, e, s))
     return tuple(slices)
 

@@ -28,17 +28,19 @@ class Sum(Op):
     def infer_shape(self, p, data):
         if not is_known(data):
             return None
+        return (data,), (self._out_shape(p, data),)
+
+    def _out_shape(self, p, data):
         axes = reduce_axes(self.name, len(data), p.axis, p.exclude)
         if p.keepdims:
-            out = tuple(1 if i in axes else d for i, d in enumerate(data))
-        else:
-            out = tuple(d for i, d in enumerate(data) if i not in axes) or (1,)
-        return (data,), (out,)
+            return tuple(1 if i in axes else d for i, d in enumerate(data))
+        # MXNet 1.x has no 0-d arrays: a full reduction gives shape (1,).
+        return tuple(d for i, d in enumerate(data) if i not in axes) or (1,)
 
     def forward(self, xp, p, data, out=None):
         axes = reduce_axes(self.name, data.ndim, p.axis, p.exclude)
         result = xp.sum(data, axis=axes, keepdims=p.keepdims, dtype=data.dtype)
-        result = result.reshape(self.infer_shape(p, data.shape)[1][0])
+        result = result.reshape(self._out_shape(p, data.shape))
         if out is None:
             return result
         xp.copyto(out, result)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 
 from ..base import MXNetError, MXNetNotImplementedError, MXNetValueError, _Null
-from .infer import is_known, shape_str, unify, unify_dtype
+from .infer import concrete_shapes, is_known, shape_str, unify, unify_dtype
 from .params import Params
 
 __all__ = ["Op", "register", "lookup", "all_ops", "REGISTRY"]
@@ -31,6 +31,9 @@ class Op:
     inputs: tuple[str, ...] = ("data",)
     variadic = False
     differentiable = True
+    # What the gradient reads: None = every input and output; else input names and/or
+    # "outputs". Autograd keeps only these alive (the rest as shape and dtype).
+    saves: tuple[str, ...] | None = None
     # Operators that create arrays from parameters alone take ctx/dtype from params.
     creates = False
     # False when shape/dtype inference ignores the parameters (scalar ops): memoised
@@ -83,7 +86,8 @@ class Op:
 
     def check_shapes(self, p, shapes):
         """Infer output shapes from fully known input shapes (the imperative path)."""
-        result = self.infer_shape(p, *shapes)
+        with concrete_shapes():
+            result = self.infer_shape(p, *shapes)
         if result is None:
             given = ", ".join(f"{n}={shape_str(s)}" for n, s in zip(self.arguments(p), shapes))
             raise MXNetValueError(f"{self.name}: cannot infer the output shape from {given}")

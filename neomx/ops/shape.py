@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..base import MXNetValueError
 from .infer import is_known, normalize_axis, shape_str
+from .kernels import into
 from .params import Bool, Int, OptShape, Params, Shape
 from .registry import Op, register
 
@@ -118,18 +119,12 @@ class Reshape(_KnownInput):
         raise MXNetValueError(f"{self.name}: parameter 'shape' is required")
 
     def forward(self, xp, p, data, out=None):
-        return _into(xp, data.reshape(self.output_shape(p, data.shape)), out)
+        return into(xp, data.reshape(self.output_shape(p, data.shape)), out)
 
     def gradient(self, p, F, inputs, outputs, dy):
         return (F.reshape_like(dy[0], inputs[0]),)
 
 
-def _into(xp, value, out):
-    """Return ``value``, written into ``out`` when one is given."""
-    if out is None:
-        return value if value.base is None else value.copy()
-    xp.copyto(out, value, casting="unsafe")
-    return out
 
 
 @register("Flatten", aliases=("flatten",))
@@ -142,7 +137,7 @@ class Flatten(_KnownInput):
         return (data[0], _prod(data[1:]))
 
     def forward(self, xp, p, data, out=None):
-        return _into(xp, data.reshape(self.output_shape(p, data.shape)), out)
+        return into(xp, data.reshape(self.output_shape(p, data.shape)), out)
 
     def gradient(self, p, F, inputs, outputs, dy):
         return (F.reshape_like(dy[0], inputs[0]),)
@@ -159,7 +154,7 @@ class ExpandDims(_KnownInput):
         return data[:axis] + (1,) + data[axis:]
 
     def forward(self, xp, p, data, out=None):
-        return _into(xp, data.reshape(self.output_shape(p, data.shape)), out)
+        return into(xp, data.reshape(self.output_shape(p, data.shape)), out)
 
     def gradient(self, p, F, inputs, outputs, dy):
         return (F.reshape_like(dy[0], inputs[0]),)
@@ -184,7 +179,7 @@ class Transpose(_KnownInput):
         return tuple(data[a] for a in self._axes(len(data), p.axes))
 
     def forward(self, xp, p, data, out=None):
-        return _into(xp, xp.transpose(data, self._axes(data.ndim, p.axes)), out)
+        return into(xp, xp.transpose(data, self._axes(data.ndim, p.axes)), out)
 
     def gradient(self, p, F, inputs, outputs, dy):
         axes = self._axes(len(inputs[0].shape), p.axes)
@@ -216,7 +211,7 @@ class BroadcastTo(_KnownInput):
         return tuple(out)
 
     def forward(self, xp, p, data, out=None):
-        return _into(xp, xp.broadcast_to(data, self.output_shape(p, data.shape)), out)
+        return into(xp, xp.broadcast_to(data, self.output_shape(p, data.shape)), out)
 
     def gradient(self, p, F, inputs, outputs, dy):
         return (dy[0],)
@@ -257,7 +252,7 @@ class BroadcastLike(_KnownInput):
         return _lhs_type(lhs, rhs)
 
     def forward(self, xp, p, lhs, rhs, out=None):
-        return _into(xp, xp.broadcast_to(lhs, self.output_shape(p, lhs.shape, rhs.shape)), out)
+        return into(xp, xp.broadcast_to(lhs, self.output_shape(p, lhs.shape, rhs.shape)), out)
 
     def gradient(self, p, F, inputs, outputs, dy):
         return dy[0], None
@@ -298,7 +293,7 @@ class ReshapeLike(_KnownInput):
         return _lhs_type(lhs, rhs)
 
     def forward(self, xp, p, lhs, rhs, out=None):
-        return _into(xp, lhs.reshape(self.output_shape(p, lhs.shape, rhs.shape)), out)
+        return into(xp, lhs.reshape(self.output_shape(p, lhs.shape, rhs.shape)), out)
 
     def gradient(self, p, F, inputs, outputs, dy):
         return F.reshape_like(dy[0], inputs[0]), None
@@ -322,7 +317,7 @@ class Tile(_KnownInput):
 
     def forward(self, xp, p, data, out=None):
         self.output_shape(p, data.shape)
-        return _into(xp, xp.tile(data, p.reps), out)
+        return into(xp, xp.tile(data, p.reps), out)
 
     def gradient(self, p, F, inputs, outputs, dy):
         dims, reps = self._aligned(p, inputs[0].shape)

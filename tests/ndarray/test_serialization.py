@@ -477,9 +477,10 @@ def test_hostile_sparse_record_raises(case):
         load_bytes(list_file([record]))
 
 
-def test_missing_file_raises_os_error(tmp_path):
-    with pytest.raises(FileNotFoundError):
+def test_missing_file_raises_mxnet_error_that_is_an_os_error(tmp_path):
+    with pytest.raises(OSError, match="absent.nd.*No such file") as caught:
         mx.nd.load(tmp_path / "absent.nd")
+    assert isinstance(caught.value, MXNetError)
 
 
 # ---- atomic save ------------------------------------------------------------------------------

@@ -112,5 +112,5 @@ add(
 )
 add_errors(
     "clip",
-    ErrorCase(floats((2, 3)), {"a_min": 1.0, "a_max": -1.0}, match=r"clip.*a_min.*a_max"),
+    ErrorCase(floats((2, 3)), {"a_min": "low", "a_max": 1.0}, match=r"clip.*a_min"),
 )
