@@ -1,6 +1,6 @@
 """neomx: MXNet 1.x's programming model, maintained. Use it as ``import neomx as mx``."""
 
-from . import base, context, engine, ndarray, ops, test_utils
+from . import autograd, base, context, engine, ndarray, ops, test_utils
 from . import ndarray as nd
 from .base import MXNetError
 from .context import Context, cpu, cpu_pinned, cpu_shared, current_context, gpu, num_gpus
@@ -9,6 +9,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "MXNetError",
+    "autograd",
     "Context",
     "base",
     "context",

@@ -10,11 +10,13 @@ operator's registered gradient (``neomx.ops.gradient.input_gradients``); with
 
 from __future__ import annotations
 
+import sys
 import threading
 from contextlib import contextmanager
 
 from .base import MXNetError, MXNetValueError
 from .ops.gradient import input_gradients
+from .ops.invoke import set_tape
 
 __all__ = [
     "record",
@@ -38,6 +40,7 @@ class _State(threading.local):
 
 
 _state = _State()
+state = _state  # read by neomx.ops.invoke on every call
 
 
 def is_recording() -> bool:
@@ -126,7 +129,9 @@ class _Absent:
 class Node:
     """One recorded operator call."""
 
-    __slots__ = ("op", "p", "parents", "inputs", "outputs", "versions", "freed", "__weakref__")
+    __slots__ = (
+        "op", "p", "parents", "inputs", "outputs", "n_outputs", "versions", "freed", "__weakref__"
+    )
 
     def __init__(self, op, p, parents, inputs, outputs):
         self.op = op
@@ -134,6 +139,7 @@ class Node:
         self.parents = parents
         self.inputs = inputs
         self.outputs = outputs
+        self.n_outputs = len(outputs)
         self.versions = [_version_of(x) for x in (*inputs, *outputs) if not isinstance(x, _Absent)]
         self.freed = False
 
@@ -264,7 +270,7 @@ def _run_backward(heads, head_grads, retain_graph, create_graph, train_mode):
                         _key(head._ag), seed)
         order = _topological([head._ag for head in heads])
         for node in reversed(order):
-            dys = [grads.pop((id(node), i), None) for i in range(len(node.outputs))]
+            dys = [grads.pop((id(node), i), None) for i in range(node.n_outputs)]
             if all(dy is None for dy in dys):
                 continue
             if node.freed:
@@ -403,3 +409,6 @@ class Function:
                 for index, out in enumerate(outputs):
                     out._ag = (node, index)
         return outputs[0] if single else outputs
+
+
+set_tape(sys.modules[__name__])

@@ -70,7 +70,9 @@ class NDArray:
 
     # NOTE: a pooled buffer goes back to its pool only once no view of it is alive, which
     # storage.Pool checks when it hands buffers out (slots are released in name order).
-    __slots__ = ("_data", "_ctx", "_var", "_chunk", "__weakref__")
+    # _ag: the autograd tape entry (a Variable, or (node, output index)); _version: a
+    # one-element list shared by views, bumped by in-place writes (autograd checks it).
+    __slots__ = ("_data", "_ctx", "_var", "_chunk", "_ag", "_version", "__weakref__")
     # NumPy must not compute on NDArrays (MXNet raises TypeError for ndarray + NDArray).
     __array_ufunc__ = None
 
@@ -81,6 +83,8 @@ class NDArray:
         self._ctx = ctx if ctx is not None else current_context()
         self._var = None
         self._chunk = None
+        self._ag = None
+        self._version = None
 
     @classmethod
     def _wrap(cls, data, ctx, chunk=None):
@@ -89,12 +93,17 @@ class NDArray:
         array._ctx = ctx
         array._var = None
         array._chunk = chunk
+        array._ag = None
+        array._version = None
         return array
 
     def _view(self, data):
-        """An NDArray sharing this array's storage (and engine variable) through ``data``."""
+        """An NDArray sharing this array's storage (engine variable, version) through ``data``."""
         view = NDArray._wrap(data, self._ctx, self._chunk)
         view._var = self._engine_var()
+        if self._version is None:
+            self._version = [0]
+        view._version = self._version
         return view
 
     def _engine_var(self):
@@ -102,6 +111,36 @@ class NDArray:
         if var is None:
             var = self._var = _engine.current.new_var()
         return var
+
+    # ---- autograd -----------------------------------------------------------------------
+    def attach_grad(self, grad_req: str = "write", stype=None) -> None:
+        """Give the array a gradient buffer (``.grad``) that ``backward`` fills.
+
+        ``grad_req`` is ``'write'`` (overwrite), ``'add'`` (accumulate) or ``'null'``.
+        """
+        from ..autograd import mark_variables
+
+        if stype not in (None, "default"):
+            raise MXNetValueError(f"attach_grad: stype {stype!r} is not supported; use 'default'")
+        grad = NDArray._wrap(self._ctx.xp.zeros_like(self._data), self._ctx)
+        mark_variables([self], [grad], grad_req)
+
+    @property
+    def grad(self):
+        """The gradient buffer attached by ``attach_grad``, or None."""
+        from ..autograd import Variable
+
+        return self._ag.grad if isinstance(self._ag, Variable) else None
+
+    def detach(self) -> NDArray:
+        """Return an array sharing this data but cut off from the autograd graph."""
+        return self._view(self._data)
+
+    def backward(self, out_grad=None, retain_graph: bool = False, train_mode: bool = True):
+        """Compute the gradient of this array with respect to the recorded variables."""
+        from ..autograd import backward
+
+        backward([self], None if out_grad is None else [out_grad], retain_graph, train_mode)
 
     # ---- properties -------------------------------------------------------------------
     @property

@@ -20,6 +20,24 @@ _array_type = None
 _wrap = None
 
 
+class _NoTape:
+    recording = False
+
+
+# The autograd tape (neomx.autograd installs itself with ``set_tape``): ``state.recording``
+# is the thread's record() flag, ``record_call(op, p, inputs, outputs)`` adds a node and
+# ``check_writable(op, outs)`` refuses out= writes into arrays already on the tape.
+_tape_state = _NoTape()
+_tape = None
+
+
+def set_tape(tape) -> None:
+    """Called by neomx.autograd: the module that records operator calls."""
+    global _tape, _tape_state
+    _tape = tape
+    _tape_state = tape.state
+
+
 def set_array_type(cls) -> None:
     """Called by neomx.ndarray: the class of results and its constructor ``_wrap``."""
     global _array_type, _wrap
@@ -56,6 +74,8 @@ def invoke_nd(op, inputs, p, out=None):
     # Hot path: inference is a pure function of (params, shapes, dtypes, array type), so its
     # result is memoised per operator as a plan; a plan with a direct kernel (small single
     # output, no failure mode) skips straight to it.
+    if _tape_state.recording:
+        return _invoke_general(op, inputs, p, out)
     try:
         if len(inputs) == 2:
             lhs, rhs = inputs
@@ -145,9 +165,19 @@ def _invoke_general(op, inputs, p, out):
     out_shapes, out_types = plan.shapes, plan.dtypes
     n_out = len(out_shapes)
     outs = _check_out(op, out, out_shapes, out_types, ctx) if out is not None else None
+    recording = _tape_state.recording
+    if outs is not None:
+        if recording:
+            _tape.check_writable(op, outs)
+        for o in outs:
+            if o._version is not None:
+                o._version[0] += 1
     eng = _engine.current
     if not eng.is_sync:
-        return _push(eng, op, inputs, p, ctx, xp, out_shapes, out_types, outs)
+        result = _push(eng, op, inputs, p, ctx, xp, out_shapes, out_types, outs)
+        if recording:
+            _tape.record_call(op, p, inputs, result if n_out > 1 else [result])
+        return result
     datas = [x._data for x in inputs]
     if outs is not None:
         bufs = tuple(o._data for o in outs)
@@ -160,10 +190,14 @@ def _invoke_general(op, inputs, p, out):
         for o, r in zip(outs, results):
             if r is not o._data:
                 xp.copyto(o._data, r, casting="unsafe")
-        return outs[0] if n_out == 1 else list(outs)
-    arrays = [
-        _wrap(r, ctx, chunk if r is buf else None) for r, buf, chunk in zip(results, bufs, chunks)
-    ]
+        arrays = list(outs)
+    else:
+        arrays = [
+            _wrap(r, ctx, chunk if r is buf else None)
+            for r, buf, chunk in zip(results, bufs, chunks)
+        ]
+    if recording:
+        _tape.record_call(op, p, inputs, arrays)
     return arrays[0] if n_out == 1 else arrays
 
 
