@@ -40,7 +40,18 @@ class _State(threading.local):
 
 
 _state = _State()
-state = _state  # read by neomx.ops.invoke on every call
+state = _state
+# How many threads are recording now: invoke's hot path reads this one number and looks at
+# the (slower) thread-local flag only when it is not zero.
+active = [0]
+_active_lock = threading.Lock()
+
+
+def _set_recording_flag(value: bool) -> None:
+    if value != _state.recording:
+        with _active_lock:
+            active[0] += 1 if value else -1
+        _state.recording = value
 
 
 def is_recording() -> bool:
@@ -55,7 +66,8 @@ def is_training() -> bool:
 
 def set_recording(is_recording: bool) -> bool:  # noqa: A002 - MXNet's argument name
     """Turn recording on or off; return the previous state."""
-    previous, _state.recording = _state.recording, bool(is_recording)
+    previous = _state.recording
+    _set_recording_flag(bool(is_recording))
     return previous
 
 
@@ -69,13 +81,14 @@ def set_training(train_mode: bool) -> bool:
 def _scope(recording, training):
     previous = (_state.recording, _state.training)
     if recording is not None:
-        _state.recording = recording
+        _set_recording_flag(recording)
     if training is not None:
         _state.training = training
     try:
         yield
     finally:
-        _state.recording, _state.training = previous
+        _set_recording_flag(previous[0])
+        _state.training = previous[1]
 
 
 def record(train_mode: bool = True):

@@ -49,6 +49,9 @@ def _binary(array_name, scalar_name):
     return method, in_place
 
 
+_new = object.__new__
+
+
 def _unsupported(op, other):
     if isinstance(other, np.ndarray):
         raise MXNetTypeError(
@@ -86,9 +89,10 @@ class NDArray:
         self._ag = None
         self._version = None
 
-    @classmethod
-    def _wrap(cls, data, ctx, chunk=None):
-        array = cls.__new__(cls)
+    @staticmethod
+    def _wrap(data, ctx, chunk=None):
+        """An NDArray around an existing device array (the constructor every operator uses)."""
+        array = _new(NDArray)
         array._data = data
         array._ctx = ctx
         array._var = None

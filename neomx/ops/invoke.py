@@ -24,18 +24,21 @@ class _NoTape:
     recording = False
 
 
-# The autograd tape (neomx.autograd installs itself with ``set_tape``): ``state.recording``
-# is the thread's record() flag, ``record_call(op, p, inputs, outputs)`` adds a node and
-# ``check_writable(op, outs)`` refuses out= writes into arrays already on the tape.
+# The autograd tape (neomx.autograd installs itself with ``set_tape``): ``active[0]`` counts
+# the threads recording, ``state.recording`` is this thread's record() flag,
+# ``record_call(op, p, inputs, outputs)`` adds a node and ``check_writable(op, outs)``
+# refuses out= writes into arrays already on the tape.
+_tape_active = [0]
 _tape_state = _NoTape()
 _tape = None
 
 
 def set_tape(tape) -> None:
     """Called by neomx.autograd: the module that records operator calls."""
-    global _tape, _tape_state
+    global _tape, _tape_state, _tape_active
     _tape = tape
     _tape_state = tape.state
+    _tape_active = tape.active
 
 
 def set_array_type(cls) -> None:
@@ -74,27 +77,27 @@ def invoke_nd(op, inputs, p, out=None):
     # Hot path: inference is a pure function of (params, shapes, dtypes, array type), so its
     # result is memoised per operator as a plan; a plan with a direct kernel (small single
     # output, no failure mode) skips straight to it.
-    if _tape_state.recording:
+    if out is not None or (_tape_active[0] and _tape_state.recording):
         return _invoke_general(op, inputs, p, out)
+    n_inputs = len(inputs)
     try:
-        if len(inputs) == 2:
+        if n_inputs == 2:
             lhs, rhs = inputs
             ldata, rdata = lhs._data, rhs._data
             plan = op.plans.get(
                 (p if op.infer_uses_params else None,
                  ldata.shape, rdata.shape, ldata.dtype, rdata.dtype, type(ldata))
             )
-            if (plan is not None and plan.kernel is not None and rhs._ctx is lhs._ctx
-                    and out is None and _engine.current.is_sync):
+            if plan is not None and plan.kernel is not None and _engine.current.is_sync:
                 ctx = lhs._ctx
-                return _wrap(plan.kernel(p, ldata, rdata), ctx._host or ctx, None)
-        elif len(inputs) == 1:
+                if rhs._ctx is ctx:
+                    return _wrap(plan.kernel(p, ldata, rdata), ctx._host or ctx, None)
+        elif n_inputs == 1:
             data = inputs[0]._data
             plan = op.plans.get(
                 (p if op.infer_uses_params else None, data.shape, data.dtype, type(data))
             )
-            if plan is not None and plan.kernel is not None and out is None \
-                    and _engine.current.is_sync:
+            if plan is not None and plan.kernel is not None and _engine.current.is_sync:
                 ctx = inputs[0]._ctx
                 return _wrap(plan.kernel(p, data), ctx._host or ctx, None)
     except AttributeError:
