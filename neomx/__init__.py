@@ -1,6 +1,6 @@
 """neomx: MXNet 1.x's programming model, maintained. Use it as ``import neomx as mx``."""
 
-from . import autograd, base, context, engine, ndarray, ops, test_utils
+from . import autograd, base, context, engine, ndarray, ops, random, test_utils
 from . import ndarray as nd
 from .base import MXNetError
 from .context import Context, cpu, cpu_pinned, cpu_shared, current_context, gpu, num_gpus
@@ -23,5 +23,6 @@ __all__ = [
     "ndarray",
     "num_gpus",
     "ops",
+    "random",
     "test_utils",
 ]

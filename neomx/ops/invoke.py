@@ -9,6 +9,7 @@ from __future__ import annotations
 from .. import engine as _engine
 from ..base import POOL_MIN_BYTES, MXNetError, MXNetTypeError, MXNetValueError
 from ..context import common_context, current_context
+from ..rng import generator
 from ..storage import alloc
 from .infer import shape_str
 
@@ -145,8 +146,10 @@ def _nbytes(shape, dtype):
     return count
 
 
-def _run(op, xp, p, datas, out, inputs):
+def _run(op, xp, p, datas, out, inputs, extras=None):
     try:
+        if extras:
+            return op.forward(xp, p, *datas, out=out, **extras)
         return op.forward(xp, p, *datas, out=out)
     except Exception as err:
         if type(err).__module__.startswith("neomx"):
@@ -167,7 +170,13 @@ def _invoke_general(op, inputs, p, out):
     plan = _plan(op, inputs, p, xp)
     out_shapes, out_types = plan.shapes, plan.dtypes
     n_out = len(out_shapes)
-    outs = _check_out(op, out, out_shapes, out_types, ctx) if out is not None else None
+    n_visible = op.num_visible_outputs(p)
+    outs = None
+    if out is not None:
+        visible = _check_out(op, out, out_shapes[:n_visible], out_types[:n_visible], ctx)
+        hidden = _alloc(ctx, out_shapes[n_visible:], out_types[n_visible:])
+        outs = visible + tuple(_wrap(b, ctx, c) for b, c in zip(*hidden))
+    extras = _runtime_args(op, ctx) if op.runtime else None
     recording = _tape_state.recording
     if outs is not None:
         if recording:
@@ -177,17 +186,17 @@ def _invoke_general(op, inputs, p, out):
                 o._version[0] += 1
     eng = _engine.current
     if not eng.is_sync:
-        result = _push(eng, op, inputs, p, ctx, xp, out_shapes, out_types, outs)
+        arrays = _push(eng, op, inputs, p, ctx, xp, out_shapes, out_types, outs, extras)
         if recording:
-            _tape.record_call(op, p, inputs, result if n_out > 1 else [result])
-        return result
+            _tape.record_call(op, p, inputs, arrays)
+        return arrays[0] if n_visible == 1 else arrays[:n_visible]
     datas = [x._data for x in inputs]
     if outs is not None:
         bufs = tuple(o._data for o in outs)
         chunks = None
     else:
         bufs, chunks = _alloc(ctx, out_shapes, out_types, pooled_only=True)
-    result = _run(op, xp, p, datas, bufs[0] if n_out == 1 else bufs, inputs)
+    result = _run(op, xp, p, datas, bufs[0] if n_out == 1 else bufs, inputs, extras)
     results = (result,) if n_out == 1 else tuple(result)
     if outs is not None:
         for o, r in zip(outs, results):
@@ -201,7 +210,20 @@ def _invoke_general(op, inputs, p, out):
         ]
     if recording:
         _tape.record_call(op, p, inputs, arrays)
-    return arrays[0] if n_out == 1 else arrays
+    return arrays[0] if n_visible == 1 else arrays[:n_visible]
+
+
+def _runtime_args(op, ctx):
+    """The per-call values an operator asks for in ``op.runtime`` (training flag, generator)."""
+    extras = {}
+    for name in op.runtime:
+        if name == "is_train":
+            extras[name] = _tape_state.training
+        elif name == "rng":
+            extras[name] = generator(ctx)
+        else:
+            raise MXNetError(f"{op.name}: unknown runtime argument {name!r}")
+    return extras
 
 
 def _alloc(ctx, shapes, dtypes, pooled_only=False):
@@ -214,8 +236,11 @@ def _alloc(ctx, shapes, dtypes, pooled_only=False):
     return tuple(bufs), chunks
 
 
-def _push(eng, op, inputs, p, ctx, xp, out_shapes, out_types, outs):
-    """Allocate the outputs now and run the kernel on the engine when its inputs are ready."""
+def _push(eng, op, inputs, p, ctx, xp, out_shapes, out_types, outs, extras):
+    """Allocate the outputs now and run the kernel on the engine when its inputs are ready.
+
+    Returns the list of all output arrays (hidden ones included).
+    """
     if outs is None:
         bufs, chunks = _alloc(ctx, out_shapes, out_types)
         outs = [_wrap(b, ctx, c) for b, c in zip(bufs, chunks)]
@@ -226,7 +251,7 @@ def _push(eng, op, inputs, p, ctx, xp, out_shapes, out_types, outs):
         # Reaching the buffers through ``outs`` keeps the output arrays alive until the kernel
         # ran, so a dropped output's pooled buffer goes back to the pool only once it is free.
         bufs = tuple(o._data for o in outs)
-        result = _run(op, xp, p, datas, bufs[0] if n_out == 1 else bufs, inputs)
+        result = _run(op, xp, p, datas, bufs[0] if n_out == 1 else bufs, inputs, extras)
         for buf, r in zip(bufs, (result,) if n_out == 1 else result):
             if r is not buf:
                 xp.copyto(buf, r, casting="unsafe")
@@ -234,11 +259,11 @@ def _push(eng, op, inputs, p, ctx, xp, out_shapes, out_types, outs):
     reads = [x._engine_var() for x in inputs]
     writes = [o._engine_var() for o in outs]
     eng.push(run, reads, writes, ctx, op.name)
-    return outs[0] if n_out == 1 else list(outs)
+    return list(outs)
 
 
 def _check_out(op, out, out_shapes, out_types, ctx):
-    outs = out if isinstance(out, (list, tuple)) else (out,)
+    outs = tuple(out) if isinstance(out, (list, tuple)) else (out,)
     if len(outs) != len(out_shapes):
         raise MXNetValueError(f"{op.name}: out= needs {len(out_shapes)} array(s), got {len(outs)}")
     for o, shape, dtype in zip(outs, out_shapes, out_types):

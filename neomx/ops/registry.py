@@ -31,6 +31,9 @@ class Op:
     inputs: tuple[str, ...] = ("data",)
     variadic = False
     differentiable = True
+    # Per-call values the forward kernel takes as keyword arguments: "is_train" (autograd's
+    # training flag, or the executor's) and "rng" (the context's random generator).
+    runtime: tuple[str, ...] = ()
     # What the gradient reads: None = every input and output; else input names and/or
     # "outputs". Autograd keeps only these alive (the rest as shape and dtype).
     saves: tuple[str, ...] | None = None
@@ -46,6 +49,10 @@ class Op:
 
     def num_outputs(self, p) -> int:
         return 1
+
+    def num_visible_outputs(self, p) -> int:
+        """Outputs a caller sees; the rest (a dropout mask) only feed the gradient."""
+        return self.num_outputs(p)
 
     def output_names(self, p) -> tuple[str, ...]:
         n = self.num_outputs(p)
