@@ -6,6 +6,11 @@ operator, its parameters, what its gradient needs) and marks its outputs with an
 ``backward`` walks the nodes from the heads in reverse topological order and applies each
 operator's registered gradient (``neomx.ops.gradient.input_gradients``); with
 ``create_graph=True`` that walk is itself recorded, which gives higher-order gradients.
+
+A node keeps only what ``Op.saves`` names, and never the output arrays themselves (they
+refer to the node, so that would be a reference cycle): dropping a graph frees its buffers at
+once, and ``backward`` without ``retain_graph`` frees each node's buffers as it passes.
+``Function`` (neomx/autograd_function.py) puts user code on the tape as one node.
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ import sys
 import threading
 from contextlib import contextmanager
 
-from .base import MXNetError, MXNetValueError
+from . import ndarray as nd
+from .base import MXNetError, MXNetTypeError, MXNetValueError
+from .ndarray.ndarray import NDArray
 from .ops.gradient import input_gradients
 from .ops.invoke import set_tape
 
@@ -33,14 +40,18 @@ __all__ = [
     "Function",
 ]
 
+_wrap = NDArray._wrap
+
+
+# ---- recording and training state ---------------------------------------------------------
+
 
 class _State(threading.local):
     recording = False
     training = False
 
 
-_state = _State()
-state = _state
+state = _State()
 # How many threads are recording now: invoke's hot path reads this one number and looks at
 # the (slower) thread-local flag only when it is not zero.
 active = [0]
@@ -48,47 +59,66 @@ _active_lock = threading.Lock()
 
 
 def _set_recording_flag(value: bool) -> None:
-    if value != _state.recording:
+    if value != state.recording:
         with _active_lock:
             active[0] += 1 if value else -1
-        _state.recording = value
+        state.recording = value
 
 
 def is_recording() -> bool:
-    """Whether operations are being recorded for differentiation."""
-    return _state.recording
+    """Return whether operations are being recorded for differentiation (in this thread).
+
+    >>> with mx.autograd.record():
+    ...     mx.autograd.is_recording()
+    True
+    """
+    return state.recording
 
 
 def is_training() -> bool:
-    """Whether layers such as Dropout and BatchNorm run in training mode."""
-    return _state.training
+    """Return whether layers such as Dropout run in training mode (in this thread).
+
+    >>> with mx.autograd.record():
+    ...     mx.autograd.is_training()
+    True
+    """
+    return state.training
 
 
 def set_recording(is_recording: bool) -> bool:  # noqa: A002 - MXNet's argument name
-    """Turn recording on or off; return the previous state."""
-    previous = _state.recording
+    """Turn recording on or off; return the previous state.
+
+    >>> mx.autograd.set_recording(False)
+    False
+    """
+    previous = state.recording
     _set_recording_flag(bool(is_recording))
     return previous
 
 
 def set_training(train_mode: bool) -> bool:
-    """Turn training mode on or off; return the previous state."""
-    previous, _state.training = _state.training, bool(train_mode)
+    """Turn training mode on or off; return the previous state.
+
+    >>> mx.autograd.set_training(False)
+    False
+    """
+    previous, state.training = state.training, bool(train_mode)
     return previous
 
 
 @contextmanager
 def _scope(recording, training):
-    previous = (_state.recording, _state.training)
+    """Set the flags that are not None for the block; restore both afterwards."""
+    previous = (state.recording, state.training)
     if recording is not None:
         _set_recording_flag(recording)
     if training is not None:
-        _state.training = training
+        state.training = training
     try:
         yield
     finally:
         _set_recording_flag(previous[0])
-        _state.training = previous[1]
+        state.training = previous[1]
 
 
 def record(train_mode: bool = True):
@@ -100,22 +130,40 @@ def record(train_mode: bool = True):
     >>> y.backward(); x.grad.asnumpy()
     array([2., 4.], dtype=float32)
     """
-    return _scope(True, train_mode)
+    return _scope(True, bool(train_mode))
 
 
 def pause(train_mode: bool = False):
-    """Stop recording inside the block (training mode off unless ``train_mode``)."""
-    return _scope(False, train_mode)
+    """Stop recording inside the block (training mode off unless ``train_mode``).
+
+    >>> with mx.autograd.record(), mx.autograd.pause():
+    ...     mx.autograd.is_recording(), mx.autograd.is_training()
+    (False, False)
+    """
+    return _scope(False, bool(train_mode))
 
 
 def train_mode():
-    """Run the block in training mode without changing recording."""
+    """Run the block in training mode without changing recording.
+
+    >>> with mx.autograd.train_mode():
+    ...     mx.autograd.is_training()
+    True
+    """
     return _scope(None, True)
 
 
 def predict_mode():
-    """Run the block in inference mode without changing recording."""
+    """Run the block in inference mode without changing recording.
+
+    >>> with mx.autograd.record(), mx.autograd.predict_mode():
+    ...     mx.autograd.is_training()
+    False
+    """
     return _scope(None, False)
+
+
+# ---- the tape -----------------------------------------------------------------------------
 
 
 class Variable:
@@ -129,22 +177,53 @@ class Variable:
 
 
 class _Absent:
-    """What a node keeps of an input or output its gradient does not read: shape and dtype."""
+    """What a node keeps of an input or output its gradient does not read (``Op.saves``)."""
 
     __slots__ = ("shape", "dtype", "context")
 
     def __init__(self, array):
         self.shape = array.shape
-        self.dtype = array.dtype
-        self.context = array.context
+        self.dtype = array._data.dtype
+        self.context = array._ctx
+
+    def placeholder(self):
+        """An array of the right shape, dtype and context that costs no memory.
+
+        Gradients still read an absent input's shape (the broadcast reduction does). Floating
+        placeholders hold NaN, so a gradient that reads values its ``saves`` left out shows
+        up at once in the numeric gradient checks.
+        """
+        xp = self.context.xp
+        fill = float("nan") if self.dtype.kind in "fc" else 0
+        return _wrap(xp.broadcast_to(xp.full((), fill, self.dtype), self.shape), self.context)
+
+
+def _counter(array):
+    """The in-place write counter ``array`` shares with its views (made on first use)."""
+    counter = array._version
+    if counter is None:
+        counter = array._version = [0]
+    return counter
+
+
+def _twin(array):
+    """An NDArray sharing ``array``'s buffer, engine variable and write counter, not its entry."""
+    twin = _wrap(array._data, array._ctx, array._chunk)
+    twin._var = array._var
+    twin._version = _counter(array)
+    return twin
 
 
 class Node:
-    """One recorded operator call."""
+    """One recorded operator call.
 
-    __slots__ = (
-        "op", "p", "parents", "inputs", "outputs", "n_outputs", "versions", "freed", "__weakref__"
-    )
+    ``parents[i]`` is the tape entry of input i (None for a constant). ``inputs`` and
+    ``outputs`` hold what ``op.saves`` names (inputs as given, outputs as twins) and
+    ``_Absent`` for the rest; ``versions`` pairs each kept array with its write count when
+    recorded. Freeing a node sets these three to None.
+    """
+
+    __slots__ = ("op", "p", "parents", "inputs", "outputs", "n_outputs", "versions", "__weakref__")
 
     def __init__(self, op, p, parents, inputs, outputs):
         self.op = op
@@ -153,39 +232,69 @@ class Node:
         self.inputs = inputs
         self.outputs = outputs
         self.n_outputs = len(outputs)
-        self.versions = [_version_of(x) for x in (*inputs, *outputs) if not isinstance(x, _Absent)]
-        self.freed = False
+        # (array, its write count): _counter inlined, as this runs for every recorded call.
+        self.versions = versions = []
+        for array in (*inputs, *outputs):
+            if type(array) is not _Absent:
+                counter = array._version
+                if counter is None:
+                    counter = array._version = [0]
+                versions.append((array, counter[0]))
 
-    def check_versions(self):
-        arrays = [x for x in (*self.inputs, *self.outputs) if not isinstance(x, _Absent)]
-        for array, version in zip(arrays, self.versions):
+    def saved(self, entries):
+        """The kept inputs and outputs for the gradient, placeholders for the rest.
+
+        Raises if the node was freed or a kept array was written in place since it was
+        recorded. With ``entries`` the outputs carry this node's tape entries, so that a
+        recorded gradient (``create_graph``) depends on them.
+        """
+        if self.inputs is None:
+            raise MXNetError(
+                f"backward: the graph through {self.op.name} was freed by an earlier backward; "
+                "pass retain_graph=True to differentiate a graph more than once"
+            )
+        for array, version in self.versions:
             if array._version[0] != version:
                 raise MXNetError(
-                    f"autograd: an input or output of {self.op.name} was modified in place "
-                    f"after it was recorded (shape {array.shape}); its gradient would be wrong. "
-                    "Copy the array before changing it, or record again"
+                    f"backward: an input or output of {self.op.name} (shape {array.shape}) was "
+                    "written in place after it was recorded, so its gradient would be wrong; "
+                    "change a copy instead, or record the computation again"
                 )
+        inputs, outputs = self.inputs, self.outputs
+        if self.op.saves is not None:
+            inputs = [x.placeholder() if type(x) is _Absent else x for x in inputs]
+            outputs = [x.placeholder() if type(x) is _Absent else x for x in outputs]
+        if entries:
+            outputs = [_entry_twin(x, (self, i)) for i, x in enumerate(outputs)]
+        return inputs, outputs
+
+    def free(self):
+        self.inputs = self.outputs = self.versions = None
 
 
-def _version_of(array):
-    if array._version is None:
-        array._version = [0]
-    return array._version[0]
+def _entry_twin(array, entry):
+    """A twin of ``array`` that is the tape entry ``entry`` (for recorded gradients)."""
+    twin = _twin(array)
+    twin._ag = entry
+    return twin
 
 
 def record_call(op, p, inputs, outputs):
     """Put one operator call on the tape if any input is on it (called by ``invoke``)."""
     parents = [x._ag for x in inputs]
-    if all(parent is None for parent in parents):
+    if parents.count(None) == len(parents):
         return
     saves = op.saves
-    saved_inputs = [
-        x if saves is None or name in saves else _Absent(x)
-        for name, x in zip(op.arguments(p), inputs)
-    ]
-    keep_outputs = saves is None or "outputs" in saves
-    saved_outputs = [o if keep_outputs else _Absent(o) for o in outputs]
-    node = Node(op, p, parents, saved_inputs, saved_outputs)
+    if saves is None:
+        kept_inputs = list(inputs)
+        kept_outputs = [_twin(out) for out in outputs]
+    else:
+        kept_inputs = [
+            x if name in saves else _Absent(x) for name, x in zip(op.arguments(p), inputs)
+        ]
+        keep = "outputs" in saves
+        kept_outputs = [_twin(out) if keep else _Absent(out) for out in outputs]
+    node = Node(op, p, parents, kept_inputs, kept_outputs)
     for index, out in enumerate(outputs):
         out._ag = (node, index)
 
@@ -202,22 +311,35 @@ def check_writable(op, outs):
 
 
 def mark_variables(variables, gradients, grad_reqs="write"):
-    """Mark arrays as variables whose gradients ``backward`` writes into ``gradients``."""
-    from .ndarray.ndarray import NDArray
+    """Mark arrays as variables whose gradients ``backward`` writes into ``gradients``.
 
-    if isinstance(variables, NDArray):
-        variables, gradients = [variables], [gradients]
-    if isinstance(grad_reqs, str):
-        grad_reqs = [grad_reqs] * len(variables)
-    if not len(variables) == len(gradients) == len(grad_reqs):
+    ``grad_reqs`` is ``'write'`` (overwrite), ``'add'`` (accumulate) or ``'null'`` (none),
+    one for all or one per variable.
+
+    >>> x = mx.nd.array([1., 2.]); g = mx.nd.zeros(2)
+    >>> mx.autograd.mark_variables([x], [g])
+    """
+    variables, gradients = _as_list(variables), _as_list(gradients)
+    reqs = [grad_reqs] * len(variables) if isinstance(grad_reqs, str) else list(grad_reqs)
+    if not len(variables) == len(gradients) == len(reqs):
         raise MXNetValueError(
             f"mark_variables: got {len(variables)} variables, {len(gradients)} gradients and "
-            f"{len(grad_reqs)} grad_reqs; they must have equal lengths"
+            f"{len(reqs)} grad_reqs; they must have equal lengths"
         )
-    for variable, gradient, req in zip(variables, gradients, grad_reqs):
+    for i, (variable, gradient, req) in enumerate(zip(variables, gradients, reqs)):
         if req not in ("write", "add", "null"):
             raise MXNetValueError(
                 f"mark_variables: grad_req must be 'write', 'add' or 'null', got {req!r}"
+            )
+        if not (isinstance(variable, NDArray) and isinstance(gradient, NDArray)):
+            raise MXNetTypeError(
+                f"mark_variables: variables[{i}] and gradients[{i}] must be NDArrays, got "
+                f"{type(variable).__name__} and {type(gradient).__name__}"
+            )
+        if gradient.shape != variable.shape:
+            raise MXNetValueError(
+                f"mark_variables: gradients[{i}] has shape {gradient.shape}, but its variable "
+                f"has shape {variable.shape}"
             )
         variable._ag = Variable(gradient, req)
 
@@ -226,202 +348,198 @@ def _as_list(value):
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def _topological(heads):
-    """The recorded nodes reachable from the heads' entries, inputs before their users."""
-    order, seen = [], set()
-    stack = [(entry[0], False) for entry in heads if isinstance(entry, tuple)]
+# ---- backward -----------------------------------------------------------------------------
+
+
+def _walk(entries, wanted):
+    """Return (nodes, needed, reached) for the graph behind the tape ``entries``.
+
+    ``nodes``: every node the entries depend on, inputs before their users; ``needed``: the
+    nodes a gradient flows through to a wanted Variable; ``reached``: the wanted Variables
+    found. ``wanted`` is a set of Variables, or None for every one whose grad_req is not null.
+    """
+
+    def is_wanted(parent):
+        return parent.grad_req != "null" if wanted is None else parent in wanted
+
+    nodes, needed, seen = [], set(), set()
+    reached = {e: None for e in entries if type(e) is Variable and is_wanted(e)}
+    stack = [(entry[0], False) for entry in entries if type(entry) is tuple]
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        for parent in node.parents:
-            if isinstance(parent, tuple) and id(parent[0]) not in seen:
-                stack.append((parent[0], False))
-    return order
+        node, parents_done = stack.pop()
+        if parents_done:
+            nodes.append(node)
+            for parent in node.parents:
+                if type(parent) is tuple:
+                    if parent[0] in needed:
+                        needed.add(node)
+                elif parent is not None and is_wanted(parent):
+                    reached[parent] = None
+                    needed.add(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((p[0], False) for p in node.parents if type(p) is tuple)
+    return nodes, needed, list(reached)
 
 
-def _accumulate(store, key, value):
-    current = store.get(key)
-    store[key] = value if current is None else current + value
+def _accumulate(grads, key, value):
+    current = grads.get(key)
+    grads[key] = value if current is None else current if value is None else current + value
 
 
-def _run_backward(heads, head_grads, retain_graph, create_graph, train_mode):
-    """Differentiate ``heads``; return {id(Variable): gradient} for reached variables."""
-    from . import ndarray as nd
-
+def _seeds(heads, head_grads):
+    """The heads as a list and their output gradients (ones where none is given)."""
     heads = _as_list(heads)
-    if head_grads is None:
-        head_grads = [None] * len(heads)
-    head_grads = _as_list(head_grads)
+    head_grads = [None] * len(heads) if head_grads is None else _as_list(head_grads)
     if len(head_grads) != len(heads):
         raise MXNetValueError(
             f"backward: got {len(head_grads)} head gradients for {len(heads)} heads"
         )
-    for index, (head, head_grad) in enumerate(zip(heads, head_grads)):
-        if head_grad is not None and head_grad.shape != head.shape:
-            raise MXNetValueError(
-                f"backward: head_grads[{index}] has shape {head_grad.shape}, but its head has "
-                f"shape {head.shape}"
+    seeds = []
+    for i, (head, head_grad) in enumerate(zip(heads, head_grads)):
+        if not isinstance(head, NDArray):
+            raise MXNetTypeError(
+                f"backward: heads[{i}] must be an NDArray, got {type(head).__name__}"
             )
         if head._ag is None:
             raise MXNetError(
-                "backward: cannot differentiate an array that is not in a recorded graph; "
-                "compute it inside autograd.record() (and pass retain_graph=True to "
-                "differentiate the same graph twice)"
+                f"backward: heads[{i}] is not in a recorded graph; compute it inside "
+                "autograd.record() from arrays with attach_grad()"
             )
-    grads: dict = {}
-    variable_grads: dict = {}
-    with _scope(create_graph, train_mode):
-        for head, head_grad in zip(heads, head_grads):
-            seed = head_grad if head_grad is not None else nd.ones_like(head)
-            _accumulate(variable_grads if isinstance(head._ag, Variable) else grads,
-                        _key(head._ag), seed)
-        order = _topological([head._ag for head in heads])
-        for node in reversed(order):
-            dys = [grads.pop((id(node), i), None) for i in range(node.n_outputs)]
-            if all(dy is None for dy in dys):
-                continue
-            if node.freed:
-                raise MXNetError(
-                    f"backward: the graph through {node.op.name} was already freed by a "
-                    "previous backward; pass retain_graph=True to differentiate it twice"
-                )
-            node.check_versions()
-            in_grads = input_gradients(node.op, node.p, node.inputs, node.outputs, dys, nd)
-            for parent, in_grad in zip(node.parents, in_grads):
-                if parent is None or in_grad is None:
-                    continue
-                if isinstance(parent, Variable):
-                    _accumulate(variable_grads, id(parent), in_grad)
-                else:
-                    _accumulate(grads, (id(parent[0]), parent[1]), in_grad)
-    if not retain_graph:
-        for node in order:
-            node.freed = True
-            node.inputs = node.outputs = ()
-    return variable_grads
-
-
-def _key(entry):
-    return id(entry) if isinstance(entry, Variable) else (id(entry[0]), entry[1])
-
-
-def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
-    """Compute the gradients of ``heads`` into the ``.grad`` of the recorded variables."""
-    variables = _variables_of(heads)
-    results = _run_backward(heads, head_grads, retain_graph, False, train_mode)
-    for variable in variables:
-        gradient = results.get(id(variable))
-        if gradient is None or variable.grad_req == "null":
-            continue
-        if variable.grad_req == "add":
-            variable.grad += gradient
-        else:
-            variable.grad[:] = gradient
-
-
-def _variables_of(heads):
-    """Every Variable reachable from the heads."""
-    found, seen = [], set()
-    entries = [h._ag for h in _as_list(heads) if h._ag is not None]
-    for entry in entries:
-        if isinstance(entry, Variable) and id(entry) not in seen:
-            seen.add(id(entry))
-            found.append(entry)
-    for node in _topological(entries):
-        for parent in node.parents:
-            if isinstance(parent, Variable) and id(parent) not in seen:
-                seen.add(id(parent))
-                found.append(parent)
-    return found
-
-
-def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=False,
-         train_mode=True):
-    """Return a list of the gradients of ``heads`` for ``variables`` (``.grad`` untouched).
-
-    With ``create_graph=True`` the returned gradients are themselves recorded, so they can be
-    differentiated again.
-    """
-    variables = _as_list(variables)
-    for i, variable in enumerate(variables):
-        if not isinstance(variable._ag, Variable):
+        if head_grad is None:
+            head_grad = nd.ones(head.shape, ctx=head.context, dtype=head.dtype)
+        elif not isinstance(head_grad, NDArray) or head_grad.shape != head.shape:
             raise MXNetValueError(
-                f"grad: variables[{i}] is not marked; call attach_grad() on it before recording"
+                f"backward: head_grads[{i}] must be an NDArray of its head's shape "
+                f"{head.shape}, got {getattr(head_grad, 'shape', type(head_grad).__name__)}"
             )
-    if retain_graph is None:
-        retain_graph = create_graph
-    results = _run_backward(heads, head_grads, retain_graph, create_graph, train_mode)
-    for i, variable in enumerate(variables):
-        if id(variable._ag) not in results:
+        seeds.append(head_grad)
+    return heads, seeds
+
+
+def _run_backward(heads, head_grads, retain_graph, create_graph, train_mode, wanted=None):
+    """Differentiate ``heads``; return {Variable: gradient} for the wanted Variables reached
+    (None for one no gradient reaches through the graph, i.e. zero).
+
+    ``wanted``: a list of Variables (``grad``), or None for all with a grad_req other than
+    'null' (``backward``). Raises if none (``backward``) or not all (``grad``) are reached.
+    """
+    heads, seeds = _seeds(heads, head_grads)
+    entries = [head._ag for head in heads]
+    nodes, needed, reached = _walk(entries, None if wanted is None else set(wanted))
+    _check_reached(wanted, reached)
+    grads: dict = {}
+    for entry, seed in zip(entries, seeds):
+        _accumulate(grads, entry, seed)
+    with _scope(create_graph, train_mode):
+        for node in reversed(nodes):
+            if node not in needed:
+                continue
+            dys = [grads.pop((node, i), None) for i in range(node.n_outputs)]
+            present = [dy for dy in dys if dy is not None]
+            if not present:
+                continue
+            inputs, outputs = node.saved(create_graph)
+            if not retain_graph:
+                node.free()
+            if len(present) < len(dys):
+                _fill_visible(node, dys, outputs)
+            in_grads = input_gradients(node.op, node.p, inputs, outputs, dys, nd)
+            for parent, in_grad in zip(node.parents, in_grads):
+                if parent is not None and in_grad is not None:
+                    _accumulate(grads, parent, in_grad)
+    if not retain_graph:
+        for node in nodes:
+            node.free()
+    return {variable: grads.get(variable) for variable in reached}
+
+
+def _fill_visible(node, dys, outputs):
+    """Give zeros to the visible outputs that got no gradient, as MXNet does, so gradients
+    need not handle None for them; hidden outputs (a dropout mask) keep None."""
+    for i in range(node.op.num_visible_outputs(node.p)):
+        if dys[i] is None:
+            out = outputs[i]
+            dys[i] = nd.zeros(out.shape, ctx=out.context, dtype=out.dtype)
+
+
+def _check_reached(wanted, reached):
+    if wanted is None:
+        if not reached:
+            raise MXNetError(
+                "backward: no array in the graph of the heads requires a gradient; call "
+                "attach_grad() (with grad_req 'write' or 'add') on an input before recording"
+            )
+        return
+    found = set(reached)
+    for i, variable in enumerate(wanted):
+        if variable not in found:
             raise MXNetValueError(
                 f"grad: cannot differentiate with respect to variables[{i}]: it is unreachable "
                 "from the heads"
             )
-    return [results[id(variable._ag)] for variable in variables]
 
 
-class _FunctionOp:
-    """Lets a tape node call a user ``Function``'s backward as its gradient."""
+def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
+    """Compute the gradients of ``heads`` into the ``.grad`` of the recorded variables.
 
-    differentiable = True
-    saves = None
+    The gradients of several heads add up; ``head_grads`` (one per head, None for ones)
+    are the heads' output gradients. A variable with grad_req ``'write'`` gets the new
+    gradient, one with ``'add'`` adds it to what its ``.grad`` holds. Without
+    ``retain_graph`` the graph is freed: differentiating it again is an error.
 
-    def __init__(self, function):
-        self.function = function
-        self.name = type(function).__name__
-
-    def gradient(self, p, F, inputs, outputs, dy):
-        from . import ndarray as nd
-
-        dys = [g if g is not None else nd.zeros_like(o) for g, o in zip(dy, outputs)]
-        with pause():
-            grads = self.function.backward(*dys)
-        return list(_as_list(grads))
-
-
-class Function:
-    """A differentiable operation with a hand-written ``forward`` and ``backward``.
-
-    Subclasses define ``forward(*inputs)`` and ``backward(*output_grads)`` on NDArrays and
-    may keep arrays for backward with ``save_for_backward``.
+    >>> x = mx.nd.array([1., 2.]); x.attach_grad()
+    >>> with mx.autograd.record():
+    ...     y, z = x * x, x * 3
+    >>> mx.autograd.backward([y, z]); x.grad.asnumpy()
+    array([5., 7.], dtype=float32)
     """
+    results = _run_backward(heads, head_grads, retain_graph, False, train_mode)
+    with pause():
+        for variable, gradient in results.items():
+            if variable.grad_req == "add":
+                if gradient is not None:
+                    variable.grad += gradient
+            elif gradient is None:
+                nd.zeros_like(variable.grad, out=variable.grad)
+            else:
+                gradient.copyto(variable.grad)
 
-    def __init__(self):
-        self._used = False
-        self.saved_tensors = ()
 
-    def save_for_backward(self, *args):
-        """Keep arrays that ``backward`` needs (available as ``self.saved_tensors``)."""
-        self.saved_tensors = args
+def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=False, train_mode=True):
+    """Return the gradients of ``heads`` for ``variables`` as a list (``.grad`` untouched).
 
-    def forward(self, *inputs):
-        raise NotImplementedError
+    With ``create_graph=True`` the returned gradients are themselves recorded, so they can
+    be differentiated again; ``retain_graph`` defaults to ``create_graph``.
 
-    def backward(self, *output_grads):
-        raise NotImplementedError
-
-    def __call__(self, *inputs):
-        if self._used:
-            raise MXNetError(f"{type(self).__name__}: each Function instance can be called once")
-        self._used = True
-        recording = is_recording()
-        with pause(train_mode=is_training()):
-            outputs = self.forward(*inputs)
-        single = not isinstance(outputs, (list, tuple))
-        outputs = _as_list(outputs)
-        if recording:
-            parents = [x._ag for x in inputs]
-            if any(parent is not None for parent in parents):
-                node = Node(_FunctionOp(self), None, parents, list(inputs), outputs)
-                for index, out in enumerate(outputs):
-                    out._ag = (node, index)
-        return outputs[0] if single else outputs
+    >>> x = mx.nd.array([1., 2.]); x.attach_grad()
+    >>> with mx.autograd.record():
+    ...     y = x * x * x
+    ...     dx = mx.autograd.grad(y, x, create_graph=True)[0]
+    >>> dx.backward(); x.grad.asnumpy()
+    array([ 6., 12.], dtype=float32)
+    """
+    variables = _as_list(variables)
+    marks = []
+    for i, variable in enumerate(variables):
+        mark = getattr(variable, "_ag", None)
+        if type(mark) is not Variable or mark.grad_req == "null":
+            raise MXNetValueError(
+                f"grad: variables[{i}] does not require a gradient; call attach_grad() on it "
+                "(grad_req 'write' or 'add') before recording"
+            )
+        marks.append(mark)
+    if retain_graph is None:
+        retain_graph = create_graph
+    results = _run_backward(heads, head_grads, retain_graph, create_graph, train_mode, marks)
+    return [
+        nd.zeros_like(variable) if results[mark] is None else results[mark]
+        for variable, mark in zip(variables, marks)
+    ]
 
 
 set_tape(sys.modules[__name__])
+
+# At the end: custom functions build on the tape above.
+from .autograd_function import Function  # noqa: E402

@@ -1,12 +1,39 @@
-"""``mx.random``: seeding of the per-device random streams."""
+"""``mx.random``: seeding of the per-device random streams, and (as in MXNet 1.9.1) the
+sampling functions of ``mx.nd.random``."""
 
 from __future__ import annotations
 
 from .base import MXNetTypeError
 from .context import Context
+from .ndarray.random import (
+    exponential,
+    gamma,
+    generalized_negative_binomial,
+    multinomial,
+    negative_binomial,
+    normal,
+    poisson,
+    randint,
+    randn,
+    shuffle,
+    uniform,
+)
 from .rng import seed_all, seed_context
 
-__all__ = ["seed"]
+__all__ = [
+    "seed",
+    "uniform",
+    "normal",
+    "randn",
+    "exponential",
+    "gamma",
+    "poisson",
+    "negative_binomial",
+    "generalized_negative_binomial",
+    "multinomial",
+    "shuffle",
+    "randint",
+]
 
 
 def seed(seed_state: int, ctx="all") -> None:

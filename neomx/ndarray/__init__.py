@@ -8,6 +8,27 @@ import types
 from .. import ops as _ops
 from ..engine import waitall
 from ..ops.frontend import make_function
+from . import random  # noqa: F401 - mx.nd.random
+from .arith import (
+    add,
+    divide,
+    equal,
+    greater,
+    greater_equal,
+    lesser,
+    lesser_equal,
+    logical_and,
+    logical_or,
+    logical_xor,
+    maximum,
+    minimum,
+    modulo,
+    multiply,
+    not_equal,
+    power,
+    subtract,
+    true_divide,
+)
 from .creation import (
     arange,
     array,
@@ -22,15 +43,18 @@ from .creation import (
     to_dlpack_for_write,
     zeros,
 )
+from .helpers import concatenate, histogram, moveaxis, onehot_encode, split_v2
 from .ndarray import NDArray
 from .serialization import load, load_frombuffer, save
 
 _internal = types.ModuleType(__name__ + "._internal", "Every operator, underscore names included.")
 op = types.ModuleType(__name__ + ".op", "The public operators of mx.nd.")
 contrib = types.ModuleType(__name__ + ".contrib", "Operators registered as _contrib_*.")
-sys.modules[_internal.__name__] = _internal
-sys.modules[op.__name__] = op
-sys.modules[contrib.__name__] = contrib
+linalg = types.ModuleType(__name__ + ".linalg", "Operators registered as _linalg_*.")
+for _module in (_internal, op, contrib, linalg):
+    sys.modules[_module.__name__] = _module
+# MXNet files operators under a namespace by a name prefix: _contrib_X is mx.nd.contrib.X.
+_PREFIXES = {"_contrib_": contrib, "_linalg_": linalg}
 
 
 def _install(module_globals):
@@ -38,8 +62,9 @@ def _install(module_globals):
     for op_name, definition in _ops.REGISTRY.items():
         function = make_function(definition, op_name)
         setattr(_internal, op_name, function)
-        if op_name.startswith("_contrib_"):
-            setattr(contrib, op_name[len("_contrib_"):], function)
+        prefix = next((pre for pre in _PREFIXES if op_name.startswith(pre)), None)
+        if prefix is not None:
+            setattr(_PREFIXES[prefix], op_name[len(prefix):], function)
         elif not op_name.startswith("_"):
             setattr(op, op_name, function)
         # Gradient definitions call every operator as F.<name>, underscore names included.
@@ -66,4 +91,27 @@ __all__ = [
     "load",
     "load_frombuffer",
     "waitall",
+    "histogram",
+    "split_v2",
+    "moveaxis",
+    "concatenate",
+    "onehot_encode",
+    "add",
+    "subtract",
+    "multiply",
+    "divide",
+    "true_divide",
+    "modulo",
+    "power",
+    "maximum",
+    "minimum",
+    "equal",
+    "not_equal",
+    "greater",
+    "greater_equal",
+    "lesser",
+    "lesser_equal",
+    "logical_and",
+    "logical_or",
+    "logical_xor",
 ]

@@ -370,6 +370,9 @@ class NDArray:
     def to_dlpack_for_write(self):
         """Return a DLPack capsule through which the data may be written."""
         self.wait_to_write()
+        # Count it as an in-place write: autograd then refuses to use the old values.
+        if self._version is not None:
+            self._version[0] += 1
         return self._data.__dlpack__()
 
     def __dlpack__(self, **kwargs):

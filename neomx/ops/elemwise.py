@@ -1,5 +1,5 @@
-"""Arithmetic and comparison operators: broadcast_*, elemwise_*, the *_scalar forms and a few
-unary ones their gradients need. Integer arrays keep MXNet's integer semantics: scalars are cast
+"""Arithmetic and comparison operators: broadcast_*, elemwise_*, the *_scalar forms, _copy,
+Cast and clip. Integer arrays keep MXNet's integer semantics: scalars are cast
 to the array's dtype first and division truncates toward zero."""
 
 from __future__ import annotations
@@ -297,44 +297,6 @@ _scalar_op("_minimum_scalar", "minimum",
 for _name, _kernel in _COMPARE[:6]:
     _scalar_op(f"_{_name}_scalar", _kernel, None,
                ("_" + _name.title().replace("_", "") + "Scalar",), compares=True)
-
-
-class _Unary(Op):
-    kernel = ""
-    quiet = False
-
-    def direct_kernel(self, xp):
-        if self.quiet:
-            return None
-        ufunc = getattr(xp, self.kernel)
-        return lambda p, data: ufunc(data)
-
-    def forward(self, xp, p, data, out=None):
-        if self.quiet:
-            if data.dtype.kind in "iub":
-                return _float_then_cast(xp, getattr(xp, self.kernel), (data,), out, data.dtype)
-            with np.errstate(**_QUIET):
-                return getattr(xp, self.kernel)(data, out=out)
-        return getattr(xp, self.kernel)(data, out=out)
-
-
-def _unary(name, kernel, grad, aliases=(), quiet=False, doc=""):
-    cls = type(name, (_Unary,), {"__doc__": doc, "kernel": kernel, "quiet": quiet})
-    cls.gradient = lambda self, p, F, inputs, outputs, dy: (grad(F, inputs[0], outputs[0], dy[0]),)
-    register(name, aliases)(cls)
-
-
-_unary("negative", "negative", lambda F, x, out, dy: F.negative(dy),
-       doc="Return ``-data`` element by element.")
-_unary("abs", "abs", lambda F, x, out, dy: F.broadcast_mul(dy, F.sign(x)),
-       doc="Return the absolute value element by element.")
-_unary("sign", "sign", lambda F, x, out, dy: None,
-       doc="Return the sign (-1, 0 or 1) element by element.")
-_unary("floor", "floor", lambda F, x, out, dy: None, doc="Round down element by element.")
-_unary("exp", "exp", lambda F, x, out, dy: F.broadcast_mul(dy, out), quiet=True,
-       doc="Return ``e ** data`` element by element.")
-_unary("log", "log", lambda F, x, out, dy: F.broadcast_div(dy, x), quiet=True,
-       doc="Return the natural logarithm element by element.")
 
 
 @register("_copy", aliases=("identity",))

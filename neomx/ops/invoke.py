@@ -13,7 +13,7 @@ from ..rng import generator
 from ..storage import alloc
 from .infer import shape_str
 
-__all__ = ["invoke", "invoke_nd", "FRONTENDS", "set_array_type"]
+__all__ = ["invoke", "invoke_nd", "invoke_all", "FRONTENDS", "set_array_type"]
 
 # type -> handler(op, inputs, p, given, out, name) for non-NDArray inputs (Symbol registers one).
 FRONTENDS: dict = {}
@@ -77,10 +77,11 @@ def invoke_nd(op, inputs, p, out=None):
     """Run ``op`` on NDArrays now (through the engine) and return the result array(s)."""
     # Hot path: inference is a pure function of (params, shapes, dtypes, array type), so its
     # result is memoised per operator as a plan; a plan with a direct kernel (small single
-    # output, no failure mode) skips straight to it.
-    if out is not None or (_tape_active[0] and _tape_state.recording):
+    # output, no failure mode) skips straight to it, and the tape records the call after it.
+    if out is not None:
         return _invoke_general(op, inputs, p, out)
     n_inputs = len(inputs)
+    result = None
     try:
         if n_inputs == 2:
             lhs, rhs = inputs
@@ -92,7 +93,7 @@ def invoke_nd(op, inputs, p, out=None):
             if plan is not None and plan.kernel is not None and _engine.current.is_sync:
                 ctx = lhs._ctx
                 if rhs._ctx is ctx:
-                    return _wrap(plan.kernel(p, ldata, rdata), ctx._host or ctx, None)
+                    result = _wrap(plan.kernel(p, ldata, rdata), ctx._host or ctx, None)
         elif n_inputs == 1:
             data = inputs[0]._data
             plan = op.plans.get(
@@ -100,10 +101,20 @@ def invoke_nd(op, inputs, p, out=None):
             )
             if plan is not None and plan.kernel is not None and _engine.current.is_sync:
                 ctx = inputs[0]._ctx
-                return _wrap(plan.kernel(p, data), ctx._host or ctx, None)
+                result = _wrap(plan.kernel(p, data), ctx._host or ctx, None)
     except AttributeError:
         pass
-    return _invoke_general(op, inputs, p, out)
+    if result is None:
+        return _invoke_general(op, inputs, p, out)
+    if _tape_active[0] and _tape_state.recording:
+        _tape.record_call(op, p, inputs, (result,))
+    return result
+
+
+def invoke_all(op, inputs, p):
+    """Run ``op`` on NDArrays and return all its outputs as a list, hidden ones (a dropout
+    mask) included: the ``outputs`` that ``op.gradient`` reads (numeric gradient checks)."""
+    return _invoke_general(op, inputs, p, None, all_outputs=True)
 
 
 class _Plan:
@@ -131,7 +142,7 @@ def _plan(op, inputs, p, xp):
     out_shapes = op.check_shapes(p, shapes)
     out_types = op.infer_type(p, *dtypes)[1]
     small = len(out_shapes) == 1 and _nbytes(out_shapes[0], out_types[0]) < POOL_MIN_BYTES
-    kernel = op.direct_kernel(xp) if small and 1 <= len(inputs) <= 2 else None
+    kernel = op.direct_kernel(xp) if small and 1 <= len(inputs) <= 2 and not op.mutates else None
     found = _Plan(tuple(out_shapes), tuple(out_types), kernel)
     if len(op.plans) >= _MAX_PLANS:
         op.plans.clear()
@@ -157,7 +168,7 @@ def _run(op, xp, p, datas, out, inputs, extras=None):
         raise _kernel_error(op, inputs, err) from err
 
 
-def _invoke_general(op, inputs, p, out):
+def _invoke_general(op, inputs, p, out, all_outputs=False):
     for i, x in enumerate(inputs):
         if not isinstance(x, _array_type):
             names = op.arguments(p)
@@ -178,18 +189,21 @@ def _invoke_general(op, inputs, p, out):
         outs = visible + tuple(_wrap(b, ctx, c) for b, c in zip(*hidden))
     extras = _runtime_args(op, ctx) if op.runtime else None
     recording = _tape_state.recording
-    if outs is not None:
+    # Inputs the kernel writes in place (optimizer states) are written arrays like out=.
+    mutated = [inputs[i] for i in op.mutated_inputs(p)] if op.mutates else []
+    written = mutated + list(outs) if outs is not None else mutated
+    if written:
         if recording:
-            _tape.check_writable(op, outs)
-        for o in outs:
+            _tape.check_writable(op, written)
+        for o in written:
             if o._version is not None:
                 o._version[0] += 1
     eng = _engine.current
     if not eng.is_sync:
-        arrays = _push(eng, op, inputs, p, ctx, xp, out_shapes, out_types, outs, extras)
+        arrays = _push(eng, op, inputs, p, ctx, xp, out_shapes, out_types, outs, extras, mutated)
         if recording:
             _tape.record_call(op, p, inputs, arrays)
-        return arrays[0] if n_visible == 1 else arrays[:n_visible]
+        return arrays if all_outputs else arrays[0] if n_visible == 1 else arrays[:n_visible]
     datas = [x._data for x in inputs]
     if outs is not None:
         bufs = tuple(o._data for o in outs)
@@ -210,7 +224,7 @@ def _invoke_general(op, inputs, p, out):
         ]
     if recording:
         _tape.record_call(op, p, inputs, arrays)
-    return arrays[0] if n_visible == 1 else arrays[:n_visible]
+    return arrays if all_outputs else arrays[0] if n_visible == 1 else arrays[:n_visible]
 
 
 def _runtime_args(op, ctx):
@@ -236,10 +250,11 @@ def _alloc(ctx, shapes, dtypes, pooled_only=False):
     return tuple(bufs), chunks
 
 
-def _push(eng, op, inputs, p, ctx, xp, out_shapes, out_types, outs, extras):
+def _push(eng, op, inputs, p, ctx, xp, out_shapes, out_types, outs, extras, mutated):
     """Allocate the outputs now and run the kernel on the engine when its inputs are ready.
 
-    Returns the list of all output arrays (hidden ones included).
+    ``mutated`` are the inputs the kernel also writes (``op.mutates``): they are engine
+    writes as well as reads. Returns the list of all output arrays (hidden ones included).
     """
     if outs is None:
         bufs, chunks = _alloc(ctx, out_shapes, out_types)
@@ -257,7 +272,7 @@ def _push(eng, op, inputs, p, ctx, xp, out_shapes, out_types, outs, extras):
                 xp.copyto(buf, r, casting="unsafe")
 
     reads = [x._engine_var() for x in inputs]
-    writes = [o._engine_var() for o in outs]
+    writes = [o._engine_var() for o in outs] + [x._engine_var() for x in mutated]
     eng.push(run, reads, writes, ctx, op.name)
     return list(outs)
 

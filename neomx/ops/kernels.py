@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["into", "cast_scalar"]
+__all__ = ["into", "into_outputs", "cast_scalar"]
 
 
 def into(xp, value, out):
@@ -16,6 +16,14 @@ def into(xp, value, out):
         return value if value.base is None else value.copy()
     xp.copyto(out, value, casting="unsafe")
     return out
+
+
+def into_outputs(xp, values, out):
+    """``into`` for an operator's outputs: one result, or a tuple of several, as the call path
+    passes ``out`` (a lone buffer, a tuple of buffers, or None)."""
+    buffers = (None,) * len(values) if out is None else (out,) if len(values) == 1 else out
+    results = tuple(into(xp, value, buffer) for value, buffer in zip(values, buffers))
+    return results[0] if len(results) == 1 else results
 
 
 def cast_scalar(dtype, value):

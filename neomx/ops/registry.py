@@ -23,6 +23,7 @@ class Op:
     inputs : input names; ``arguments(p)`` may narrow them per call (``no_bias``).
     variadic : inputs are given as ``*args`` (``concat``, ``add_n``).
     differentiable : whether ``gradient`` exists.
+    mutates : inputs written in place as well as read (optimizer states).
     """
 
     name = ""
@@ -39,6 +40,10 @@ class Op:
     saves: tuple[str, ...] | None = None
     # Operators that create arrays from parameters alone take ctx/dtype from params.
     creates = False
+    # Names of inputs the forward kernel also writes in place (MXNet's FMutateInputs), such
+    # as an optimizer's ``mom``: invoke makes the engine treat them as written (later readers
+    # wait for the update) and bumps their version. Such operators define no direct_kernel.
+    mutates: tuple[str, ...] = ()
     # False when shape/dtype inference ignores the parameters (scalar ops): memoised
     # inference then serves every parameter value.
     infer_uses_params = True
@@ -46,6 +51,10 @@ class Op:
     def arguments(self, p) -> tuple[str, ...]:
         """The input names for parameters ``p`` (``list_arguments`` order)."""
         return self.inputs
+
+    def mutated_inputs(self, p) -> tuple[int, ...]:
+        """Positions, among ``arguments(p)``, of the inputs named in ``mutates``."""
+        return tuple(i for i, name in enumerate(self.arguments(p)) if name in self.mutates)
 
     def num_outputs(self, p) -> int:
         return 1

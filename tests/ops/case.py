@@ -24,6 +24,16 @@ ERRORS: dict[str, list[ErrorCase]] = {}
 MIXED_DTYPES_OK: set[str] = set()
 # Operators that only neomx has (no golden file can exist).
 NEOMX_ONLY: set[str] = set()
+# Operators whose outputs are random draws (cases_random.py). Their case references give only
+# the expected shapes and dtypes: the harness compares those, never values, and checks that
+# mx.random.seed reproduces a draw; golden files hold MXNet's shapes, dtypes and errors; no
+# numeric gradient is taken. tests/ndarray/test_random.py checks the distributions and the
+# gradients.
+RANDOM: set[str] = set()
+# Operators whose gradient is defined rather than derived (BlockGrad: zero; make_loss: ones
+# whatever the head gradient), so no numeric difference can check it; the test files that add
+# them check those gradients through autograd instead.
+GRADIENT_DEFINED: set[str] = set()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,6 +47,9 @@ class Case:
     grad : whether to check the gradient numerically (False only where the op is not
         differentiable at these inputs, with the reason in ``label``).
     grad_tol : (rtol, atol, eps) for the numeric gradient, when the default does not fit.
+    grad_nodes : the inputs whose gradient is checked (default: every floating input), for
+        inputs no gradient flows to although the output depends on them (counts of a
+        discrete distribution).
     golden : whether tools/make_golden.py records this case.
     """
 
@@ -46,6 +59,7 @@ class Case:
     label: str = ""
     grad: bool = True
     grad_tol: tuple | None = None
+    grad_nodes: tuple | None = None
     golden: bool = True
     op: str = ""
 

@@ -1,0 +1,93 @@
+"""Which public names of real MXNet 1.9.1's namespaces neomx has.
+
+Two steps, because MXNet 1.9.1 and neomx need different NumPy versions:
+
+    /opt/mxvenv/bin/python tools/api_coverage.py dump     # real MXNet -> tools/mxnet_api.json
+    python tools/api_coverage.py [--missing]              # neomx: coverage per namespace
+
+Names listed in ``EXCUSED`` are left out on purpose; each carries its reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from pathlib import Path
+
+NAMESPACES = ("nd", "nd.random", "nd.linalg")
+API_FILE = Path(__file__).with_name("mxnet_api.json")
+
+EXCUSED = {
+    # Sparse storage (CSR/row_sparse) is not implemented yet.
+    "cast_storage": "sparse-only",
+    "sparse": "sparse-only",
+    "_sparse_retain": "sparse-only",
+    "sparse_retain": "sparse-only",
+    "csr_matrix": "sparse-only",
+    "row_sparse_array": "sparse-only",
+    # Wrappers around C handles and the C library loader: nothing to call in neomx.
+    "NDArrayBase": "C handle type of MXNet's ctypes layer",
+    "CachedOp": "C-level object; hybridize covers it",
+    "_LIB": "MXNet's C library",
+    "check_call": "MXNet's C call helper",
+}
+
+
+def public_names(module) -> list[str]:
+    return sorted(n for n in dir(module) if not n.startswith("__"))
+
+
+def dump() -> None:
+    import mxnet as mx
+
+    found = {}
+    for space in NAMESPACES:
+        module = mx
+        for part in space.split("."):
+            module = getattr(module, part)
+        found[space] = public_names(module)
+    API_FILE.write_text(json.dumps({"mxnet": mx.__version__, "names": found}, indent=1) + "\n")
+    print(f"wrote {API_FILE} ({sum(len(v) for v in found.values())} names)")
+
+
+def coverage(show_missing: bool) -> int:
+    import neomx
+
+    reference = json.loads(API_FILE.read_text())["names"]
+    total_missing = 0
+    for space in NAMESPACES:
+        module = neomx
+        for part in space.split("."):
+            module = getattr(module, part, None)
+            if module is None:
+                break
+        names = [n for n in reference[space] if not n.startswith("_") and n not in EXCUSED]
+        missing = [n for n in names if module is None or not hasattr(module, n)]
+        total_missing += len(missing)
+        share = 100.0 * (len(names) - len(missing)) / max(len(names), 1)
+        print(f"mx.{space:<10} {len(names) - len(missing):4d} / {len(names):4d}  ({share:5.1f}%)")
+        if show_missing and missing:
+            print("    missing: " + ", ".join(missing))
+    excused = sorted(EXCUSED)
+    print(f"excused ({len(excused)}): " + ", ".join(f"{n} ({EXCUSED[n]})" for n in excused))
+    return total_missing
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", nargs="?", choices=("dump", "report"), default="report")
+    parser.add_argument("--missing", action="store_true", help="list the missing names")
+    args = parser.parse_args(argv)
+    if args.command == "dump":
+        dump()
+        return 0
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    importlib.invalidate_caches()
+    coverage(args.missing)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
