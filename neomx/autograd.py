@@ -429,6 +429,7 @@ def _run_backward(heads, head_grads, retain_graph, create_graph, train_mode, wan
     entries = [head._ag for head in heads]
     nodes, needed, reached = _walk(entries, None if wanted is None else set(wanted))
     _check_reached(wanted, reached)
+    targets = set(reached)
     grads: dict = {}
     for entry, seed in zip(entries, seeds):
         _accumulate(grads, entry, seed)
@@ -447,7 +448,12 @@ def _run_backward(heads, head_grads, retain_graph, create_graph, train_mode, wan
                 _fill_visible(node, dys, outputs)
             in_grads = input_gradients(node.op, node.p, inputs, outputs, dys, nd)
             for parent, in_grad in zip(node.parents, in_grads):
-                if parent is not None and in_grad is not None:
+                # Not into constants, unwanted variables or nodes leading to none.
+                if (
+                    in_grad is not None
+                    and parent is not None
+                    and (parent[0] in needed if type(parent) is tuple else parent in targets)
+                ):
                     _accumulate(grads, parent, in_grad)
     if not retain_graph:
         for node in nodes:

@@ -361,3 +361,37 @@ def test_mark_variables_errors():
         autograd.mark_variables([x], [mx.nd.zeros(3)])
     with pytest.raises(MXNetError, match="must be NDArrays"):
         autograd.mark_variables([x], [np.zeros(2)])
+
+
+# ---- only what is wanted is computed ------------------------------------------------------
+
+
+class _Counted(autograd.Function):
+    """The identity, counting its backward calls in ``calls``."""
+
+    def __init__(self, calls):
+        super().__init__()
+        self.calls = calls
+
+    def forward(self, x):
+        return x * 1
+
+    def backward(self, dy):
+        self.calls.append(1)
+        return dy
+
+
+def test_branches_leading_to_no_wanted_variable_are_skipped():
+    calls = []
+    frozen, w = _variable([1.0, 2.0], "null"), _variable([3.0, 4.0])
+    with autograd.record():
+        y = _Counted(calls)(frozen * 2) * w
+    y.backward()
+    assert calls == []
+    assert _grad(w) == [2.0, 4.0]
+    x = _variable([5.0, 6.0])
+    with autograd.record():
+        y = _Counted(calls)(x) * w
+    # grad() differentiates towards the variables asked for only.
+    assert autograd.grad(y, [w])[0].asnumpy().tolist() == [5.0, 6.0]
+    assert calls == []
