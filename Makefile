@@ -11,5 +11,9 @@ $(BIN)/python:
 venv: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 
+# A fixed seed keeps CI reproducible; NEOMX_TEST_SEED=<n> make test explores other seeds.
+NEOMX_TEST_SEED ?= 20261127
+export NEOMX_TEST_SEED
+
 test: venv
 	$(BIN)/python -m pytest -n 2 -q

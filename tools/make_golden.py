@@ -60,6 +60,9 @@ def mxnet_function(mx, op_name):
     if function is None and op_name.startswith("_random_"):
         # MXNet files _random_X_like only under mx.nd.random, as X_like.
         function = getattr(mx.nd.random, op_name[len("_random_"):], None)
+    if function is None and op_name.startswith("_linalg_"):
+        # Likewise _linalg_X: only mx.nd.linalg.X.
+        function = getattr(mx.nd.linalg, op_name[len("_linalg_"):], None)
     if function is None:
         raise SystemExit(f"mxnet has no operator {op_name!r}")
     return function

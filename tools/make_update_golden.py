@@ -16,7 +16,13 @@ writes one ``<op>-<label>.npz`` per case:
     out<s>, step<s>_<i>    the output of step s and every input after it
     mxnet_version          the oracle's version
 
-tests/ops/test_update_golden.py replays the steps in neomx; tests never import mxnet.
+The multi-tensor updates (tests/ops/cases_update_multi.py, ``MULTI``) take several weights
+and gradients per call, so their files, in tests/golden/update_multi/, name inputs by
+position: ``grad<s>_<i>`` is the fresh gradient for input i at step s, ``out<s>_<k>`` the k-th
+new weight (each call passes ``out=`` the weights), ``step<s>_<i>`` every input after step s.
+
+tests/ops/test_update_golden.py and test_update_multi.py replay the steps in neomx; tests
+never import mxnet.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import numpy as np
 from make_golden import TESTS, load_cases, mxnet_params, save_npz
 
 OUTPUT = TESTS / "golden" / "update"
+OUTPUT_MULTI = TESTS / "golden" / "update_multi"
 STEPS = 3
 
 
@@ -42,7 +49,17 @@ def update_cases():
     return [c for name in sorted(table.STEPS) for c in case.CASES[name]], table
 
 
-def run_case(mx, case, returns_weight):
+def multi_cases():
+    """Every recorded case of the multi-tensor updates, and their table."""
+    load_cases()
+    case = sys.modules["ops.case"]
+    table = sys.modules["ops.cases_update_multi"]
+    cases = [c for name in sorted(table.MULTI) for c in case.CASES[name]]
+    return [c for c in cases if c.id not in table.NOT_RECORDED], table
+
+
+def start(mx, case):
+    """The case's generator (seeded by its id), inputs, record header and MXNet arrays."""
     rng = np.random.default_rng(zlib.crc32(case.id.encode()))
     inputs = case.make(rng)
     record = {
@@ -53,6 +70,11 @@ def run_case(mx, case, returns_weight):
     for i, value in enumerate(inputs):
         record[f"in{i}"] = value
     arrays = [mx.nd.array(value, dtype=value.dtype) for value in inputs]
+    return rng, inputs, record, arrays
+
+
+def run_case(mx, case, returns_weight):
+    rng, inputs, record, arrays = start(mx, case)
     function = getattr(mx.nd, case.op)
     params = mxnet_params(case.params)
     for step in range(STEPS):
@@ -67,20 +89,59 @@ def run_case(mx, case, returns_weight):
     return record
 
 
+def run_multi_case(mx, case, table):
+    rng, inputs, record, arrays = start(mx, case)
+    count = case.params.get("num_weights", 1)
+    grads = table.positions(case.op, count, "grad")
+    weights = table.positions(case.op, count, "weight")
+    function = getattr(mx.nd, case.op)
+    params = mxnet_params(case.params)
+    for step in range(STEPS):
+        if step:
+            for i in grads:
+                grad = rng.uniform(-2, 2, inputs[i].shape).astype(inputs[i].dtype)
+                record[f"grad{step}_{i}"] = grad
+                arrays[i] = mx.nd.array(grad, dtype=grad.dtype)
+        # MXNet 1.9.1 cannot infer these operators' output shapes: out= is required.
+        outs = [arrays[i] for i in weights]
+        result = function(*arrays, out=outs if count > 1 else outs[0], **params)
+        for k, value in enumerate(result if isinstance(result, list) else [result]):
+            record[f"out{step}_{k}"] = value.asnumpy()
+        for i, array in enumerate(arrays):
+            record[f"step{step}_{i}"] = array.asnumpy()
+    return record
+
+
+def rewrite(output, records):
+    """Replace the .npz files in ``output`` by ``records`` (case id -> record)."""
+    output.mkdir(parents=True, exist_ok=True)
+    for stale in output.glob("*.npz"):
+        stale.unlink()
+    for name, record in records.items():
+        save_npz(output / f"{name}.npz", record)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=OUTPUT, help="where to write the files")
+    parser.add_argument(
+        "--output-multi",
+        type=Path,
+        default=OUTPUT_MULTI,
+        help="where to write the multi-tensor updates' files",
+    )
     args = parser.parse_args(argv)
     import mxnet as mx
 
     cases, table = update_cases()
-    args.output.mkdir(parents=True, exist_ok=True)
-    for stale in args.output.glob("*.npz"):
-        stale.unlink()
-    for case in cases:
-        record = run_case(mx, case, case.op in table.RETURNS_WEIGHT)
-        save_npz(args.output / f"{case.id}.npz", record)
+    rewrite(
+        args.output,
+        {case.id: run_case(mx, case, case.op in table.RETURNS_WEIGHT) for case in cases},
+    )
     print(f"wrote {len(cases)} update golden files to {args.output}")
+    cases, table = multi_cases()
+    rewrite(args.output_multi, {case.id: run_multi_case(mx, case, table) for case in cases})
+    print(f"wrote {len(cases)} multi-tensor update golden files to {args.output_multi}")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,9 @@ from . import (  # noqa: F401 - imported to register
     indexing,
     init,
     join,
+    la,
+    la_diag,
+    la_factor,
     linalg,
     misc,
     multi_tensor,
@@ -28,6 +31,7 @@ from . import (  # noqa: F401 - imported to register
     unary,
     update,
     update_adaptive,
+    update_multi,
     upsampling,
 )
 from .registry import REGISTRY, Op, all_ops, lookup, register

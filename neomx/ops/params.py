@@ -25,6 +25,7 @@ __all__ = [
     "Enum",
     "Shape",
     "OptShape",
+    "FloatTuple",
     "DType",
     "Ctx",
     "Any",
@@ -188,6 +189,28 @@ class Shape(ParamType):
 def OptShape(default=None, **kw) -> Shape:
     """A Shape that may also be None."""
     return Shape(default, optional=True, **kw)
+
+
+class FloatTuple(ParamType):
+    """A tuple of floats (MXNet's ``tuple of <float>``, such as the multi-tensor updates'
+    ``lrs``); a single number means a 1-tuple, as MXNet accepts ``lrs=0.1``."""
+
+    type_name = "tuple of <float>"
+
+    def convert(self, value):
+        if isinstance(value, str):
+            value = _literal(value.strip())
+        if isinstance(value, np.ndarray):
+            value = value.tolist()
+        items = value if isinstance(value, (tuple, list)) else (value,)
+        numbers = []
+        for number in items:
+            if isinstance(number, (bool, np.bool_)) or not isinstance(
+                number, (int, float, np.integer, np.floating)
+            ):
+                raise ValueError(f"expected a tuple of numbers, got {value!r}")
+            numbers.append(float(number))
+        return tuple(numbers)
 
 
 class DType(ParamType):

@@ -19,7 +19,7 @@ from .infer import is_known, unify
 from .params import Bool, Float, Params
 from .registry import Op, register
 
-__all__ = ["Update", "clip", "coefficients", "store"]
+__all__ = ["Update", "clip", "coefficients", "gradient_step", "sgd_momentum", "store"]
 
 
 def coefficients(dtype, *values):
@@ -33,6 +33,36 @@ def clip(xp, values, bound):
         return values
     (bound,) = coefficients(values.dtype, bound)
     return xp.clip(values, -bound, bound)
+
+
+def gradient_step(xp, grad, lr, rescale_grad, clip_gradient):
+    """Return ``lr * clip(rescale_grad * grad, clip_gradient)`` in ``grad``'s dtype.
+
+    ``lr`` and ``rescale_grad`` are scalars, of ``grad``'s dtype or (the preloaded
+    multi-tensor updates' learning rates) float32. Products are rounded in the order MXNet's
+    kernels take: without clipping ``lr * rescale_grad`` comes first, and a product with a
+    float16 operand is rounded to float16 (mshadow's ``half_t`` arithmetic).
+    """
+    dtype = grad.dtype
+    if clip_gradient < 0:
+        return dtype.type(lr * rescale_grad) * grad
+    return (lr * clip(xp, rescale_grad * grad, clip_gradient)).astype(dtype, copy=False)
+
+
+def sgd_momentum(xp, weight, grad, mom, lr, momentum, wd, rescale_grad, clip_gradient):
+    """Return SGD's new momentum ``momentum * mom - lr * wd * weight - gradient_step(...)``.
+
+    The arrays share one dtype and ``momentum`` and ``rescale_grad`` are scalars of it;
+    ``lr`` and ``wd`` may be float32 instead (``lr * wd`` then stays float32, as in MXNet's
+    preloaded updates). ``mom=None`` means a zero momentum: MXNet's multi-tensor SGD without
+    momentum adds this step, ``-lr * wd * weight - gradient_step(...)``, to the weight.
+    """
+    decay = (lr * wd * weight).astype(weight.dtype, copy=False)
+    step = gradient_step(xp, grad, lr, rescale_grad, clip_gradient)
+    if mom is None:
+        # 0 - decay, not -decay: the sign of a zero step then matches MXNet's.
+        return 0 - decay - step
+    return momentum * mom - decay - step
 
 
 def store(xp, values, out):
@@ -110,8 +140,8 @@ class SGDUpdate(Update):
 
     def forward(self, xp, p, weight, grad, out=None):
         lr, wd, rescale = coefficients(weight.dtype, p.lr, p.wd, p.rescale_grad)
-        step = clip(xp, rescale * grad, p.clip_gradient)
-        return store(xp, (1 - lr * wd) * weight - lr * step, out)
+        step = gradient_step(xp, grad, lr, rescale, p.clip_gradient)
+        return store(xp, (1 - lr * wd) * weight - step, out)
 
 
 @register("sgd_mom_update", aliases=("_sparse_sgd_mom_update",))
@@ -127,8 +157,7 @@ class SGDMomUpdate(Update):
         lr, momentum, wd, rescale = coefficients(
             weight.dtype, p.lr, p.momentum, p.wd, p.rescale_grad
         )
-        step = clip(xp, rescale * grad, p.clip_gradient)
-        mom[...] = momentum * mom - lr * wd * weight - lr * step
+        mom[...] = sgd_momentum(xp, weight, grad, mom, lr, momentum, wd, rescale, p.clip_gradient)
         return store(xp, weight + mom, out)
 
 
@@ -144,8 +173,8 @@ class MPSGDUpdate(Update):
 
     def forward(self, xp, p, weight, grad, weight32, out=None):
         lr, wd, rescale = coefficients("float32", p.lr, p.wd, p.rescale_grad)
-        step = clip(xp, rescale * grad.astype("float32"), p.clip_gradient)
-        weight32[...] = (1 - lr * wd) * weight32 - lr * step
+        step = gradient_step(xp, grad.astype("float32"), lr, rescale, p.clip_gradient)
+        weight32[...] = (1 - lr * wd) * weight32 - step
         return store(xp, weight32.astype(weight.dtype), out)
 
 
@@ -161,8 +190,10 @@ class MPSGDMomUpdate(Update):
 
     def forward(self, xp, p, weight, grad, mom, weight32, out=None):
         lr, momentum, wd, rescale = coefficients("float32", p.lr, p.momentum, p.wd, p.rescale_grad)
-        step = clip(xp, rescale * grad.astype("float32"), p.clip_gradient)
-        mom[...] = momentum * mom - lr * wd * weight32 - lr * step
+        grad32 = grad.astype("float32")
+        mom[...] = sgd_momentum(
+            xp, weight32, grad32, mom, lr, momentum, wd, rescale, p.clip_gradient
+        )
         weight32 += mom
         return store(xp, weight32.astype(weight.dtype), out)
 

@@ -119,11 +119,12 @@ def _pad(mode, widths, value=0.0):
     return reference
 
 
-def _pad_case(shape, mode, widths, label, value=None, dtype="float32"):
+def _pad_case(shape, mode, widths, label, value=None, dtype="float32", grad=True):
     params = {"mode": mode, "pad_width": list(widths)}
     if value is not None:
         params["constant_value"] = value
-    return Case(floats(shape, dtype=dtype), params, _pad(mode, widths, value or 0.0), label=label)
+    reference = _pad(mode, widths, value or 0.0)
+    return Case(floats(shape, dtype=dtype), params, reference, label=label, grad=grad)
 
 
 _W4 = (0, 0, 0, 0, 1, 2, 2, 1)
@@ -138,8 +139,11 @@ add(
     _pad_case((1, 2, 3, 3, 4), "reflect", _W5, "reflect-5d"),
     _pad_case((1, 1, 3, 2), "reflect", (0, 0, 0, 0, 2, 2, 1, 0), "reflect-widest"),
     _pad_case((1, 2, 2, 3), "edge", _W4, "float64", dtype="float64"),
-    # The padding value overflows float16 to infinity, as C++ casts do.
-    _pad_case((1, 1, 2, 2), "constant", _W4, "float16-overflow", value=1e6, dtype="float16"),
+    # The padding value overflows float16 to infinity, as C++ casts do. No numeric gradient:
+    # in the float64 check the 1e6 border swamps the differences of the small inputs.
+    _pad_case(
+        (1, 1, 2, 2), "constant", _W4, "float16-overflow", value=1e6, dtype="float16", grad=False
+    ),
     _pad_case((1, 1, 1, 1), "edge", (0, 0, 0, 0, 1, 1, 1, 1), "one-element"),
     _pad_case((0, 1, 2, 2), "constant", _W4, "zero-size"),
     # MXNet 1.9.1 pads only floating-point arrays: the golden file records its error.

@@ -153,6 +153,7 @@ BAD_VALUES = {
     "Enum": "not-a-choice",
     "DType": "float8",
     "Ctx": "tpu(0)",
+    "FloatTuple": "not-a-tuple",
 }
 
 
@@ -172,6 +173,7 @@ def mixed_dtypes_ok(op_name: str) -> bool:
 
 def input_names(op_name: str, params: dict, count: int) -> tuple[str, ...]:
     op = REGISTRY[op_name]
-    if op.variadic:
-        return tuple(f"arg{i}" for i in range(count))
+    if op.variadic and "num_args" in op.params.names and "num_args" not in params:
+        # The front end counts the inputs.
+        params = {**params, "num_args": count}
     return op.arguments(op.params.parse(op.name, params))
