@@ -63,6 +63,9 @@ def mxnet_function(mx, op_name):
     if function is None and op_name.startswith("_linalg_"):
         # Likewise _linalg_X: only mx.nd.linalg.X.
         function = getattr(mx.nd.linalg, op_name[len("_linalg_"):], None)
+    if function is None and op_name.startswith("_contrib_"):
+        # And _contrib_X: only mx.nd.contrib.X.
+        function = getattr(mx.nd.contrib, op_name[len("_contrib_"):], None)
     if function is None:
         raise SystemExit(f"mxnet has no operator {op_name!r}")
     return function

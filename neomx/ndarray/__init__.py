@@ -55,6 +55,8 @@ for _module in (_internal, op, contrib, linalg):
     sys.modules[_module.__name__] = _module
 # MXNet files operators under a namespace by a name prefix: _contrib_X is mx.nd.contrib.X.
 _PREFIXES = {"_contrib_": contrib, "_linalg_": linalg}
+# MXNet generates mx.nd.linalg's functions into mx.nd.gen_linalg; both offer the same names.
+gen_linalg = linalg
 
 
 def _install(module_globals):

@@ -3,6 +3,7 @@
 from . import (  # noqa: F401 - imported to register
     amp,
     binary_extra,
+    contrib,
     elemwise,
     im2col,
     indexing,

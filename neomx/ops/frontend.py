@@ -54,14 +54,20 @@ def make_function(op, public_name: str):
         if variadic:
             arrays = inputs
         else:
+            # As MXNet's generated functions do, the given arrays fill the wanted inputs in
+            # order: Gluon passes RNN(data, parameters, state, sequence_length) positionally
+            # for a GRU, the lengths landing in the slot of the (unused) state_cell.
             wanted = op.arguments(p)
             arrays = []
+            missing = []
             for key, value in zip(input_names, inputs + [None] * (n_inputs - len(inputs))):
                 if value is None:
                     if key in wanted:
-                        raise MXNetTypeError(f"{public_name}: input '{key}' is required")
+                        missing.append(key)
                     continue
                 arrays.append(value)
+            if len(arrays) < len(wanted):
+                raise MXNetTypeError(f"{public_name}: input '{missing[0]}' is required")
         return invoke(op, arrays, p, given, out, name)
 
     function.__name__ = public_name

@@ -109,21 +109,21 @@ def solve_triangular(xp, t, b, lower: bool):
 def _substitute(xp, t, b, lower):
     """Forward (lower) or back (upper) substitution, vectorised over the stack and columns."""
     n = t.shape[-1]
-    x = xp.array(xp.broadcast_to(b, t.shape[:-2] + b.shape[-2:]))
+    x = xp.array(b)
     with np.errstate(**_QUIET):
         for i in range(n) if lower else range(n - 1, -1, -1):
             known = slice(0, i) if lower else slice(i + 1, n)
-            row = t[..., i : i + 1, known]
-            x[..., i, :] = (x[..., i, :] - xp.matmul(row, x[..., known, :])[..., 0, :]) / t[
-                ..., i, i
-            ][..., None]
+            solved_part = xp.matmul(t[..., i : i + 1, known], x[..., known, :])[..., 0, :]
+            x[..., i, :] = (x[..., i, :] - solved_part) / t[..., i, i : i + 1]
     return x
 
 
 def scaled(xp, value, alpha: float):
     """``alpha * value`` in place on a fresh result (no pass when alpha is 1)."""
     if alpha != 1.0:
-        xp.multiply(value, alpha, out=value)
+        # Overflow gives inf, as in MXNet, without numpy's warning.
+        with np.errstate(**_QUIET):
+            xp.multiply(value, alpha, out=value)
     return value
 
 
@@ -242,7 +242,8 @@ class Gemm(LinalgOp):
 
     def forward(self, xp, p, a, b, c, out=None):
         result = _matrix_product(xp, p, a, b)
-        xp.add(result, c if p.beta == 1.0 else c * p.beta, out=result)
+        with np.errstate(**_QUIET):
+            xp.add(result, c if p.beta == 1.0 else c * p.beta, out=result)
         return into(xp, result, out)
 
     def gradient(self, p, F, inputs, outputs, dy):

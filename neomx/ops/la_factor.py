@@ -231,7 +231,8 @@ class BackwardSyevd(LinalgOp):
         # Eigenvalues ascend: lambda_i - lambda_j <= 0 above the diagonal, >= 0 below.
         above = xp.asarray(np.triu(np.ones((n, n), dtype=bool), 1))
         gaps = xp.where(above, xp.minimum(gaps, -tiny), xp.maximum(gaps, tiny))
-        middle = (t - transposed(xp, t)) / (2 * gaps)
+        with np.errstate(**_QUIET):
+            middle = (t - transposed(xp, t)) / (2 * gaps)
         diagonal = xp.arange(n)
         middle[..., diagonal, diagonal] = d_values
         return into(xp, xp.matmul(xp.matmul(transposed(xp, u), middle), u), out)
@@ -286,11 +287,17 @@ class Det(_SquareOp):
 
     saves = ("A", "outputs")
 
+    def output_names(self, p):
+        # MXNet's det also outputs (hidden) its LU factors, so its one output is "output0".
+        return ("output0",)
+
     def output_shapes(self, a):
         return (per_matrix_shape(a),)
 
     def forward(self, xp, p, a, out=None):
-        value = xp.asarray(xp.linalg.det(a))
+        # A determinant beyond float32's range is inf, as in MXNet, without numpy's warning.
+        with np.errstate(**_QUIET):
+            value = xp.asarray(xp.linalg.det(a))
         return into(xp, value.reshape(per_matrix_shape(a.shape)), out)
 
     def gradient(self, p, F, inputs, outputs, dy):

@@ -31,8 +31,7 @@ def parameter_count(mode, C, H, L=1, D=1, P=None):
     return total
 
 
-def inputs(mode, T, N, C, H, L=1, D=1, P=None, lengths=None, dtype="float32", seed=None,
-           scale=1.0):
+def inputs(mode, T, N, C, H, L=1, D=1, P=None, lengths=None, dtype="float32", seed=None, scale=1.0):
     """Random data, parameters and states (and fixed int32 lengths); ``seed`` fixes the draw
     whatever the harness's seed (cases whose gradient has kinks, checked once to lie far
     from the perturbations of the numeric gradient)."""
@@ -163,8 +162,20 @@ def rnn_reference(params):
     return reference
 
 
-def case(mode, T=3, N=2, C=3, H=2, L=1, D=1, label="", golden=True, grad=True,
-         make_options=None, **params):
+def case(
+    mode,
+    T=3,
+    N=2,
+    C=3,
+    H=2,
+    L=1,
+    D=1,
+    label="",
+    golden=True,
+    grad=True,
+    make_options=None,
+    **params,
+):
     """A Case of RNN with the numpy reference."""
     params = {"state_size": H, "num_layers": L, "mode": mode, **params}
     if D == 2:
@@ -191,42 +202,117 @@ for _mode in ("rnn_relu", "rnn_tanh", "lstm", "gru"):
                 _label = f"{_mode}-l{_layers}-d{_directions}" + ("-states" if _states else "")
                 _GRID.append(
                     case(
-                        _mode, L=_layers, D=_directions, state_outputs=_states, label=_label,
+                        _mode,
+                        L=_layers,
+                        D=_directions,
+                        state_outputs=_states,
+                        label=_label,
                         make_options=_RELU_SEED if _mode == "rnn_relu" else None,
                     )
                 )
 
 # The CPU MXNet 1.9.1 refuses these (see the module docstring): no golden file.
 _CUDNN_ONLY = [
-    case("lstm", H=3, projection_size=2, state_outputs=True, label="lstm-projection",
-         golden=False),
-    case("lstm", H=3, L=2, D=2, projection_size=2, state_outputs=True,
-         label="lstm-projection-l2-d2", golden=False),
-    case("lstm", T=4, N=3, D=2, state_outputs=True, use_sequence_length=True,
-         make_options={"lengths": [4, 2, 1]}, label="lstm-lengths-d2", golden=False),
-    case("gru", T=4, N=3, L=2, D=2, state_outputs=True, use_sequence_length=True,
-         make_options={"lengths": [1, 4, 3]}, label="gru-lengths-l2-d2", golden=False),
-    case("rnn_tanh", T=4, N=3, D=2, use_sequence_length=True,
-         make_options={"lengths": [2, 0, 4]}, label="tanh-lengths-zero", golden=False),
-    case("lstm", T=4, N=3, H=3, L=2, projection_size=2, state_outputs=True,
-         use_sequence_length=True, make_options={"lengths": [3, 4, 1]},
-         label="lstm-projection-lengths", golden=False),
-    # Clipping has kinks at the bounds: fixed draws, every cell state over 0.01 from them.
-    case("lstm", N=3, D=2, state_outputs=True, lstm_state_clip_min=-0.2,
-         lstm_state_clip_max=0.25, make_options={"seed": 3, "scale": 2.0}, label="lstm-clip",
-         golden=False),
-    case("lstm", state_outputs=True, lstm_state_clip_min=-10.0, lstm_state_clip_max=10.0,
-         lstm_state_clip_nan=True, label="lstm-clip-wide", golden=False),
+    case("lstm", H=3, projection_size=2, state_outputs=True, label="lstm-projection", golden=False),
+    case(
+        "lstm",
+        H=3,
+        L=2,
+        D=2,
+        projection_size=2,
+        state_outputs=True,
+        label="lstm-projection-l2-d2",
+        golden=False,
+    ),
+    case(
+        "lstm",
+        T=4,
+        N=3,
+        D=2,
+        state_outputs=True,
+        use_sequence_length=True,
+        make_options={"lengths": [4, 2, 1]},
+        label="lstm-lengths-d2",
+        golden=False,
+    ),
+    case(
+        "gru",
+        T=4,
+        N=3,
+        L=2,
+        D=2,
+        state_outputs=True,
+        use_sequence_length=True,
+        make_options={"lengths": [1, 4, 3]},
+        label="gru-lengths-l2-d2",
+        golden=False,
+    ),
+    case(
+        "rnn_tanh",
+        T=4,
+        N=3,
+        D=2,
+        use_sequence_length=True,
+        make_options={"lengths": [2, 0, 4]},
+        label="tanh-lengths-zero",
+        golden=False,
+    ),
+    case(
+        "lstm",
+        T=4,
+        N=3,
+        H=3,
+        L=2,
+        projection_size=2,
+        state_outputs=True,
+        use_sequence_length=True,
+        make_options={"lengths": [3, 4, 1]},
+        label="lstm-projection-lengths",
+        golden=False,
+    ),
+    # Clipping has kinks at the bounds: fixed draws, half the cell states clipped, every one
+    # over 0.04 from the bounds.
+    case(
+        "lstm",
+        N=3,
+        D=2,
+        state_outputs=True,
+        lstm_state_clip_min=-0.2,
+        lstm_state_clip_max=0.25,
+        make_options={"seed": 36, "scale": 2.0},
+        label="lstm-clip",
+        golden=False,
+    ),
+    case(
+        "lstm",
+        state_outputs=True,
+        lstm_state_clip_min=-10.0,
+        lstm_state_clip_max=10.0,
+        lstm_state_clip_nan=True,
+        label="lstm-clip-wide",
+        golden=False,
+    ),
 ]
 
 add(
     "RNN",
     *_GRID,
     *_CUDNN_ONLY,
-    case("gru", L=2, D=2, state_outputs=True, label="gru-float64",
-         make_options={"dtype": "float64"}),
+    case(
+        "gru", L=2, D=2, state_outputs=True, label="gru-float64", make_options={"dtype": "float64"}
+    ),
     case("lstm", T=1, N=1, C=1, H=1, state_outputs=True, label="lstm-one-element"),
     case("rnn_tanh", T=5, N=4, C=6, H=7, state_outputs=True, label="tanh-larger"),
+    # MXNet 1.9.1's CPU build refuses float16 ("FP16 gemm on cpu not implemented").
+    case(
+        "lstm",
+        L=2,
+        D=2,
+        state_outputs=True,
+        label="lstm-float16",
+        golden=False,
+        make_options={"dtype": "float16"},
+    ),
     # Predict mode ignores p; training draws masks (test_rnn.py): no gradient, no golden.
     case("lstm", L=2, p=0.5, label="lstm-dropout-predict", grad=False, golden=False),
     # MXNet 1.x refuses zero-size inputs (0 is an unknown dimension there): no golden file.
@@ -238,8 +324,13 @@ add(
 def _backward_inputs(T, N, C, H, D, state_outputs):
     """(dy[, dhy], data, parameters, state, output, reserve) of a one-layer tanh RNN, whose
     backward reads no reserve (T*N*H per direction)."""
-    params = {"mode": "rnn_tanh", "state_size": H, "num_layers": 1,
-              "bidirectional": D == 2, "state_outputs": state_outputs}
+    params = {
+        "mode": "rnn_tanh",
+        "state_size": H,
+        "num_layers": 1,
+        "bidirectional": D == 2,
+        "state_outputs": state_outputs,
+    }
 
     def make(rng):
         data, flat, state = inputs("rnn_tanh", T, N, C, H, 1, D)(rng)
@@ -297,7 +388,8 @@ add_errors(
     ErrorCase(
         inputs("lstm", 3, 2, 4, 5),
         {"state_size": 5, "num_layers": 2, "mode": "lstm"},
-        match=r"RNN: parameters has shape \(220,\); expected \(420,\)",
+        match=r"RNN: parameters has shape \(220,\); expected \(460,\) for data \(3, 2, 4\) "
+        r"with mode='lstm', state_size=5, num_layers=2",
     ),
     ErrorCase(
         inputs("gru", 3, 2, 4, 5, D=2),
@@ -310,13 +402,20 @@ add_errors(
         match=r"RNN.*'mode'.*bogus",
     ),
     ErrorCase(
-        inputs("rnn_tanh", 3, 2, 4, 5, L=2),
+        lambda rng: [
+            np.zeros((3, 2, 4), "float32"),
+            np.zeros(55, "float32"),
+            np.zeros((2, 2, 5), "float32"),
+        ],
         {"state_size": 5, "num_layers": 1, "mode": "rnn_tanh"},
         match=r"RNN: state has shape \(2, 2, 5\); expected \(1, 2, 5\)",
     ),
     ErrorCase(
-        lambda rng: [np.zeros((3, 4), "float32"), np.zeros(45, "float32"),
-                     np.zeros((1, 3, 5), "float32")],
+        lambda rng: [
+            np.zeros((3, 4), "float32"),
+            np.zeros(45, "float32"),
+            np.zeros((1, 3, 5), "float32"),
+        ],
         {"state_size": 5, "num_layers": 1, "mode": "rnn_tanh"},
         match=r"RNN: data has shape \(3, 4\); expected 3 dimensions",
     ),
@@ -341,8 +440,11 @@ add_errors(
         match=r"RNN: sequence_length holds lengths from 1 to 4; each must lie in \[0, 3\]",
     ),
     ErrorCase(
-        lambda rng: [np.zeros((3, 2, 4), "int32"), np.zeros(60, "int32"),
-                     np.zeros((1, 2, 5), "int32")],
+        lambda rng: [
+            np.zeros((3, 2, 4), "int32"),
+            np.zeros(55, "int32"),
+            np.zeros((1, 2, 5), "int32"),
+        ],
         {"state_size": 5, "num_layers": 1, "mode": "rnn_relu"},
         match=r"RNN: data has dtype int32; only floating-point",
     ),

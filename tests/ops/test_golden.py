@@ -90,10 +90,40 @@ KNOWN_DIFFERENCES = {
         )
     },
     **{
+        f"Pooling-{kind}-same-1d": "MXNet 1.9.1's parameter check reads pad[1] and pad[2] of "
+        "a 1-D pad, so every 1-D pooling_convention='same' call fails; neomx pools as MXNet's "
+        "kernels would (ceil(width / stride) windows, the last ones cut at the end)"
+        for kind in ("max", "avg")
+    },
+    "Pooling-avg-full-float32": "MXNet 1.9.1's float32 (oneDNN) backward of 'full' average "
+    "pooling divides a window cut at the data's end by the whole kernel, while its forward "
+    "divides by the part inside; neomx's gradient is that of its forward (as MXNet's float64)",
+    **{
         f"fill_element_0index-{dtype}": "MXNet 1.9.1's fill_element_0index reads its inputs "
         f"as float32 whatever their dtype and fails on {dtype}; neomx fills any dtype"
         for dtype in ("float64", "int32")
     },
+    **{
+        f"_contrib_{name}-float64-mxnet": f"MXNet 1.9.1 runs {name} only on float32 on the "
+        "CPU; neomx also computes float16 and float64"
+        for name in (
+            "MultiBoxPrior", "MultiBoxTarget", "MultiBoxDetection",
+            "interleaved_matmul_selfatt_qk",
+        )
+    },
+    "LeakyReLU-selu": "MXNet 1.9.1's selu gradient below 0 is scale * (y + alpha), y the "
+    "already scaled output; neomx gives the derivative scale * alpha * exp(x) = y + scale * alpha",
+    "LeakyReLU-selu-float64": "MXNet 1.9.1's selu gradient below 0 is scale * (y + alpha); "
+    "neomx gives the derivative y + scale * alpha",
+    "SoftmaxActivation-instance-3d": "MXNet 1.9.1's SoftmaxActivation backward reduces along "
+    "axis 1 while its instance-mode forward runs along the last axis; neomx's gradient is that "
+    "of its forward",
+    "SoftmaxActivation-float64": "MXNet 1.9.1's SoftmaxActivation fails on float64 on the CPU; "
+    "neomx computes it",
+    "CTCLoss-float64": "MXNet 1.9.1's CTCLoss fails on float64 on the CPU; neomx computes it",
+    "SoftmaxOutput-out-grad": "MXNet 1.9.1's out_grad=True multiplies the gradient by the "
+    "softmax output instead of the head gradient (its backward reads the output in the head "
+    "gradient's place); neomx multiplies by the head gradient, as documented",
 }
 
 

@@ -10,6 +10,8 @@ one step per kept box or match, with every step vectorised over the batch and th
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ...base import MXNetValueError
@@ -19,7 +21,7 @@ from ..params import Bool, Enum, Float, Int, Params
 from ..registry import Op, register
 from ..spatial import float_type
 
-__all__ = ["host", "to_corners", "intersection_and_union"]
+__all__ = ["host", "to_corners", "intersection_and_union", "suppress_in_order"]
 
 _FORMATS = ("center", "corner")
 _FORMAT_DOC = (
@@ -67,6 +69,37 @@ def _area(xp, corners, clamp):
     if not clamp:
         return width * height
     return xp.where((width < 0) | (height < 0), 0, width * height)
+
+
+def suppress_in_order(corners, areas, alive, classes, overlapping):
+    """Greedy non-maximum suppression on the host, in place: walking the boxes of each batch
+    in order, every box still ``alive`` clears ``alive`` of each later box it overlaps.
+
+    ``corners`` (B, N, 4) and ``areas`` (B, N) describe the boxes; ``classes`` (B, N), when
+    given, confines suppression to boxes of one class; ``overlapping(intersection, union)``
+    says which pairs overlap too much. Each step is one pass over the later boxes of every
+    batch at once.
+    """
+    left, top, right, bottom = (np.ascontiguousarray(corners[..., k]) for k in range(4))
+    ever = np.nonzero(alive.any(axis=0))[0]
+    last = int(ever[-1]) + 1 if ever.size else 0
+    for i in range(last - 1):
+        active = alive[:, i]
+        if not active.any():
+            continue
+        rest = slice(i + 1, last)
+        width = np.minimum(right[:, rest], right[:, i, None])
+        width -= np.maximum(left[:, rest], left[:, i, None])
+        height = np.minimum(bottom[:, rest], bottom[:, i, None])
+        height -= np.maximum(top[:, rest], top[:, i, None])
+        intersection = np.maximum(width, 0, out=width)
+        intersection *= np.maximum(height, 0, out=height)
+        union = areas[:, rest] + areas[:, i, None] - intersection
+        hit = overlapping(intersection, union)
+        hit &= active[:, None]
+        if classes is not None:
+            hit &= classes[:, rest] == classes[:, i, None]
+        alive[:, rest] &= ~hit
 
 
 def _check_boxes(op_name, what, shape):
@@ -173,18 +206,13 @@ def _suppress(p, rows):
         # MXNet compares class ids as integers (truncated), so 0.5 and 0 are one class.
         classes = np.take_along_axis(np.trunc(rows[..., p.id_index]), order, axis=1)
     threshold = np.float32(p.overlap_thresh)
-    last = int(candidates.max(initial=0))
-    for i in range(last - 1):
-        active = alive[:, i]
-        if not active.any():
-            continue
-        intersection, union = intersection_and_union(np, boxes[:, i : i + 1], boxes[:, i + 1 : last])
+
+    def overlapping(intersection, union):
         # Unlike box_iou, box_nms divides 0 by 0 for two empty boxes: NaN never suppresses.
         with np.errstate(divide="ignore", invalid="ignore"):
-            hit = intersection / union > threshold
-        if classes is not None:
-            hit &= classes[:, i + 1 : last] == classes[:, i : i + 1]
-        alive[:, i + 1 : last] &= ~(hit & active[:, None])
+            return intersection / union > threshold
+
+    suppress_in_order(boxes, _area(np, boxes, clamp=True), alive, classes, overlapping)
     kept_first = np.argsort(~alive, axis=1, kind="stable")
     sources = np.take_along_axis(order, kept_first, axis=1)
     sources[np.arange(count) >= alive.sum(axis=1)[:, None]] = -1
@@ -253,7 +281,7 @@ class BoxNMS(Op):
 
     def forward(self, xp, p, data, out=None):
         count, width = data.shape[-2:]
-        rows = host(data).reshape(-1, count, width)
+        rows = host(data).reshape(math.prod(data.shape[:-2]), count, width)
         sources = _suppress(p, rows)
         kept = sources >= 0
         result = np.take_along_axis(rows, np.maximum(sources, 0)[..., None], axis=1)
@@ -262,7 +290,10 @@ class BoxNMS(Op):
             boxes = to_corners(np, result[..., coords], p.in_format)
             result[..., coords] = boxes if p.out_format == "corner" else to_centers(np, boxes)
         result[~kept] = -1
-        values = (xp.asarray(result).reshape(data.shape), xp.asarray(sources).reshape(data.shape[:-1]))
+        values = (
+            xp.asarray(result).reshape(data.shape),
+            xp.asarray(sources).reshape(data.shape[:-1]),
+        )
         return into_outputs(xp, values, out)
 
     def gradient(self, p, F, inputs, outputs, dy):
@@ -293,8 +324,9 @@ class BackwardBoxNMS(Op):
 
     def forward(self, xp, p, ograd, index, out=None):
         count, width = ograd.shape[-2:]
-        rows = ograd.reshape(-1, width)
-        sources = index.reshape(-1, count).astype(np.int64)
+        batch = math.prod(ograd.shape[:-2])
+        rows = ograd.reshape(batch * count, width)
+        sources = index.reshape(batch, count).astype(np.int64)
         kept = sources >= 0
         batch_start = (xp.arange(sources.shape[0]) * count)[:, None]
         grad = xp.zeros_like(rows)
@@ -378,11 +410,12 @@ class BipartiteMatching(Op):
 
     def forward(self, xp, p, data, out=None):
         rows, cols = data.shape[-2:]
-        scores = host(data).reshape(-1, rows * cols)
-        if scores.shape[0] == 0 or rows * cols == 0:
-            markers = (np.full((scores.shape[0], rows), -1), np.full((scores.shape[0], cols), -1))
-        else:
+        batch = math.prod(data.shape[:-2])
+        scores = host(data).reshape(batch, rows * cols)
+        if scores.size:
             markers = _greedy_match(p, scores, rows, cols)
+        else:
+            markers = (np.full((batch, rows), -1), np.full((batch, cols), -1))
         shapes = (data.shape[:-1], data.shape[:-2] + (cols,))
         values = tuple(
             xp.asarray(marker.astype(data.dtype)).reshape(shape)
@@ -392,4 +425,3 @@ class BipartiteMatching(Op):
 
     def gradient(self, p, F, inputs, outputs, dy):
         return (None,)
-

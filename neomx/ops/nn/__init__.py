@@ -1,5 +1,21 @@
 """Neural-network operators. Importing this package registers them."""
 
-from . import dropout  # noqa: F401 - imported to register
-from . import pooling  # noqa: F401 - imported to register
-from . import rnn  # noqa: F401 - imported to register
+from . import (  # noqa: F401 - imported to register
+    activation,
+    batch_norm,
+    convolution,
+    correlation,
+    ctc,
+    deconvolution,
+    dropout,
+    embedding,
+    fully_connected,
+    layer_norm,
+    normalize,
+    output,
+    pooling,
+    resize,
+    rnn,
+    roi_align,
+    softmax,
+)

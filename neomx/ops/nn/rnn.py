@@ -32,10 +32,12 @@ _PARAMS = Params(
     projection_size=Int(None, min=1, doc="The size of the LSTM's projected state (LSTMP)."),
     lstm_state_clip_min=Float(None, doc="The lower clip bound of the LSTM cell state."),
     lstm_state_clip_max=Float(None, doc="The upper clip bound of the LSTM cell state."),
-    lstm_state_clip_nan=Bool(False, doc="Whether clipping also turns a NaN cell state into "
-                             "lstm_state_clip_min."),
-    use_sequence_length=Bool(False, doc="Whether the input sequence_length gives each batch "
-                             "element's length."),
+    lstm_state_clip_nan=Bool(
+        False, doc="Whether clipping also turns a NaN cell state into lstm_state_clip_min."
+    ),
+    use_sequence_length=Bool(
+        False, doc="Whether the input sequence_length gives each batch element's length."
+    ),
 )
 
 
@@ -70,7 +72,10 @@ class Layout:
 
     def parameter_size(self):
         return sum(
-            int(np.prod(shape)) for *_, shapes in self.parameter_items() for shape in shapes if shape
+            int(np.prod(shape))
+            for *_, shapes in self.parameter_items()
+            for shape in shapes
+            if shape
         )
 
     def split_parameters(self, flat):
@@ -84,7 +89,9 @@ class Layout:
                     views[layer * self.D + direction].append(None)
                     continue
                 size = int(np.prod(shape))
-                views[layer * self.D + direction].append(flat[offset : offset + size].reshape(shape))
+                views[layer * self.D + direction].append(
+                    flat[offset : offset + size].reshape(shape)
+                )
                 offset += size
         return [tuple(v) for v in views]
 
@@ -127,10 +134,11 @@ class Layout:
         return (self.L * self.D, self.N, self.R), (self.L * self.D, self.N, self.H)
 
     def describe(self):
-        return (
+        text = (
             f"mode={self.mode!r}, state_size={self.H}, num_layers={self.L}, "
-            f"bidirectional={self.D == 2}, projection_size={self.P}"
+            f"bidirectional={self.D == 2}"
         )
+        return text + (f", projection_size={self.P}" if self.P else "")
 
 
 def _check_params(op_name, p):
@@ -190,8 +198,7 @@ def _infer_inputs(op_name, p, named):
     except MXNetValueError:
         raise MXNetValueError(
             f"{op_name}: parameters has shape {shape_str(named['parameters'])}; expected "
-            f"{shape_str(expected)} ({expected[0]} values) for data {shape_str(data)} with "
-            f"{layout.describe()}"
+            f"{shape_str(expected)} for data {shape_str(data)} with {layout.describe()}"
         ) from None
     state_shape, cell_shape = layout.state_shapes()
     shapes = {
@@ -264,8 +271,17 @@ def _sweep(xp, p, layout, x, weights, named, saved, output, valid, layer, direct
     width = slice(direction * layout.R, (direction + 1) * layout.R)
     cell = named["state_cell"][k] if p.mode == "lstm" else None
     return Sweep(
-        xp, p.mode, x, weights[k], named["state"][k], cell, output[:, :, width],
-        saved[(layer, direction)], direction == 1, valid, _clip(p),
+        xp,
+        p.mode,
+        x,
+        weights[k],
+        named["state"][k],
+        cell,
+        output[:, :, width],
+        saved[(layer, direction)],
+        direction == 1,
+        valid,
+        _clip(p),
     )
 
 
@@ -277,7 +293,8 @@ class RNN(Op):
     flat vector of every weight and then every bias (see the module docstring for the order);
     ``state`` (and for LSTM ``state_cell``) holds the initial states, (num_layers *
     directions, batch size, state size). The output has shape (sequence length, batch size,
-    directions * state size); with ``state_outputs`` the final states follow it.
+    directions * R), R the state size or the projection size; with ``state_outputs`` the
+    final states follow it. A hidden last output keeps what the gradient needs.
 
     Vanilla: h' = act(W_ih x + b_ih + W_hh h + b_hh).
     LSTM: i, f, o = sigmoid(...), g = tanh(...), c' = f c + i g, h' = o tanh(c'); with
@@ -288,6 +305,8 @@ class RNN(Op):
     With ``use_sequence_length`` each batch element stops at its length: later outputs are
     zero, the final state is the one at the last valid step, and the right-to-left direction
     starts from that step. ``p`` drops each layer's output but the last's while training.
+    MXNet 1.9.1's CPU build refuses ``projection_size``, the state clip and
+    ``use_sequence_length`` (cuDNN only); neomx computes them as cuDNN documents them.
 
     >>> data = mx.nd.ones((2, 1, 1))
     >>> weights = mx.nd.array([0.5, 1.0, 0.0, 0.0])   # i2h weight, h2h weight, biases
@@ -398,8 +417,16 @@ class BackwardRNN(Op):
     """
 
     inputs = (
-        "dy", "dhy", "dcy", "data", "parameters", "state", "state_cell", "sequence_length",
-        "output", "reserve",
+        "dy",
+        "dhy",
+        "dcy",
+        "data",
+        "parameters",
+        "state",
+        "state_cell",
+        "sequence_length",
+        "output",
+        "reserve",
     )
     params = _PARAMS
     differentiable = False
