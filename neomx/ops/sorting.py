@@ -44,6 +44,39 @@ def stable_order(xp, data, axis, ascending):
     return order
 
 
+def stable_top(xp, data, axis, ascending, count):
+    """The first ``count`` entries of ``stable_order(data, axis, ascending)``, found without
+    sorting whole rows when ``count`` is small: a partition finds each row's count-th key,
+    the entries strictly before it plus the earliest ties fill the count, and only those are
+    sorted (stably, so ties keep their input order)."""
+    length = data.shape[axis]
+    if (
+        data.size == 0
+        or count * 4 > length
+        or (data.dtype.kind == "f" and bool(xp.isnan(data).any()))
+    ):
+        return _leading(stable_order(xp, data, axis, ascending), axis, count)
+    moved = xp.moveaxis(data, axis, -1)
+    rows = moved.reshape(-1, length)
+    if ascending:
+        keys = rows
+    elif rows.dtype.kind == "f":
+        keys = -rows
+    else:
+        keys = xp.invert(rows)
+    kth = xp.take_along_axis(
+        keys, xp.argpartition(keys, count - 1, axis=1)[:, count - 1 : count], axis=1
+    )
+    before = keys < kth
+    ties = keys == kth
+    room = count - before.sum(axis=1, keepdims=True)
+    chosen = before | (ties & (xp.cumsum(ties, axis=1) <= room))
+    picked = xp.nonzero(chosen)[1].reshape(rows.shape[0], count)
+    order = xp.argsort(xp.take_along_axis(keys, picked, axis=1), axis=1, kind="stable")
+    top = xp.take_along_axis(picked, order, axis=1)
+    return xp.moveaxis(top.reshape(moved.shape[:-1] + (count,)), -1, axis)
+
+
 def _leading(array, axis, count):
     """The first ``count`` entries of ``array`` along ``axis``."""
     index = [slice(None)] * array.ndim
@@ -280,8 +313,10 @@ class TopK(_Sort):
 
     def forward(self, xp, p, data, out=None):
         k = self._count(p, data.shape)
-        flat, axis, order = self._order(xp, p, data)
-        chosen = _leading(order, axis, k)
+        axis = _sort_axis(self.name, data.shape, p.axis)
+        flat = data.reshape(-1) if axis is None else data
+        axis = 0 if axis is None else axis
+        chosen = stable_top(xp, flat, axis, p.is_ascend, k)
         if p.ret_typ == "mask":
             mask = xp.zeros(flat.shape, dtype=data.dtype)
             mask[_along_axis(xp, chosen, axis)] = 1

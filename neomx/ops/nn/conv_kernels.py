@@ -35,8 +35,8 @@ __all__ = ["convolve", "convolve_transpose", "weight_gradient"]
 @contextmanager
 def _scratch(xp, count: int, dtype):
     """A 1-D buffer of ``count`` elements of ``dtype`` for the duration of the block. NumPy's
-    comes from (and goes back to) the host storage pool, already faulted in; CuPy keeps a
-    memory pool of its own."""
+    comes from (and goes back to) the host storage pool, already faulted in (all CPU contexts
+    share host memory); CuPy keeps a memory pool of its own."""
     dtype = np.dtype(dtype)
     if xp is not np:
         yield xp.empty(max(count, 1), dtype=dtype)
@@ -81,7 +81,10 @@ def _finish(xp, result, out, dtype):
 
 
 def _padded_size(shape, pads) -> int:
-    """Elements of ``_pad_or_crop``'s result for an input of ``shape``."""
+    """Elements of the buffer ``_pad_or_crop`` needs for an input of ``shape`` (none where it
+    adds no zeros)."""
+    if not any(before > 0 or after > 0 for before, after in pads):
+        return 0
     return math.prod(shape[:2]) * math.prod(
         size + before + after for size, (before, after) in zip(shape[2:], pads)
     )

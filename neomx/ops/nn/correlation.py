@@ -107,6 +107,7 @@ def _patch_offsets(p, grid):
 
 
 def _compute_dtype(dtype):
+    # Sums over patches and channels accumulate in float32 for float16 inputs.
     return np.dtype(np.float32) if dtype == np.float16 else np.dtype(dtype)
 
 
@@ -182,8 +183,7 @@ class CorrelationBackward(Op):
 
     Where the inputs tie, the absolute difference (``is_multiply=False``) has slope +1 for
     data1 and -1 for data2, as in MXNet. Differentiable again for ``is_multiply=True`` (the
-    gradients are bilinear); the absolute-difference gradient is piecewise constant in the
-    inputs and has no registered gradient w.r.t. ``ograd``.
+    gradients are bilinear in ograd and the inputs); not for the absolute difference.
     """
 
     inputs = ("ograd", "data1", "data2")
@@ -240,8 +240,8 @@ class CorrelationBackward(Op):
     def gradient(self, p, F, inputs, outputs, dy):
         if not p.is_multiply:
             raise MXNetError(
-                f"{self.name}: no gradient for is_multiply=False (its output is piecewise "
-                "constant in the inputs)"
+                f"{self.name}: has no gradient with is_multiply=False; only the product form "
+                "is differentiable again"
             )
         ograd, data1, data2 = inputs
         head1, head2 = dy
