@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import sys
 import threading
+from contextlib import contextmanager
+
+import numpy as np
 
 from .base import POOL_MAX_BYTES, POOL_MIN_BYTES
+from .context import Context
 
-__all__ = ["Pool", "Chunk", "pool_for", "alloc"]
+__all__ = ["Pool", "Chunk", "pool_for", "alloc", "scratch"]
 
 _PAGE = 4096
 # Handed-back buffers that still have views are checked again at each allocation; beyond
@@ -144,3 +148,25 @@ def alloc(ctx, shape, dtype, pooled_only=False):
     pool = pool_for(ctx)
     raw = pool.take(nbytes)
     return raw[:nbytes].view(dtype).reshape(shape), Chunk(raw, pool)
+
+
+@contextmanager
+def scratch(xp, shape, dtype):
+    """Yield an uninitialised array for the duration of the block (kernel workspace).
+
+    NumPy's comes from, and goes back to, the host pool, already faulted in (every CPU context
+    shares host memory); CuPy keeps a memory pool of its own.
+    """
+    dtype = np.dtype(dtype)
+    if xp is not np:
+        yield xp.empty(shape, dtype=dtype)
+        return
+    count = 1
+    for dim in shape:
+        count *= dim
+    pool = pool_for(Context("cpu", 0))
+    raw = pool.take(max(count, 1) * dtype.itemsize)
+    try:
+        yield raw[: count * dtype.itemsize].view(dtype).reshape(shape)
+    finally:
+        pool.give(raw)

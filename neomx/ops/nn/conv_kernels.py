@@ -22,32 +22,12 @@ from __future__ import annotations
 
 import itertools
 import math
-from contextlib import contextmanager
 
 import numpy as np
 
-from ...context import cpu
-from ...storage import pool_for
+from ...storage import scratch
 
 __all__ = ["convolve", "convolve_transpose", "weight_gradient"]
-
-
-@contextmanager
-def _scratch(xp, count: int, dtype):
-    """A 1-D buffer of ``count`` elements of ``dtype`` for the duration of the block. NumPy's
-    comes from (and goes back to) the host storage pool, already faulted in (all CPU contexts
-    share host memory); CuPy keeps a memory pool of its own."""
-    dtype = np.dtype(dtype)
-    if xp is not np:
-        yield xp.empty(max(count, 1), dtype=dtype)
-        return
-    nbytes = max(count, 1) * dtype.itemsize
-    pool = pool_for(cpu())
-    raw = pool.take(nbytes)
-    try:
-        yield raw[:nbytes].view(dtype)
-    finally:
-        pool.give(raw)
 
 
 def _compute_dtype(dtype):
@@ -171,8 +151,8 @@ def convolve(xp, data, weight, kernel, stride, dilate, pads, groups, workspace, 
     step = _chunk(batch, per_sample * dtype.itemsize, workspace)
     size = min(step, batch)
     with (
-        _scratch(xp, size * per_sample, dtype) as buffer,
-        _scratch(xp, _padded_size((size,) + data.shape[1:], pads), dtype) as pad_buffer,
+        scratch(xp, (size * per_sample,), dtype) as buffer,
+        scratch(xp, (_padded_size((size,) + data.shape[1:], pads),), dtype) as pad_buffer,
     ):
         for start in range(0, batch, step):
             chunk = data[start : start + step]
@@ -227,8 +207,8 @@ def convolve_transpose(
     offsets = list(itertools.product(*(range(k) for k in kernel)))
     inner = (slice(None), slice(None)) + tuple(slice(q, q + size) for q, size in zip(pad, spatial))
     with (
-        _scratch(xp, min(step, batch) * per_sample, dtype) as buffer,
-        _scratch(xp, math.prod(canvas_shape), dtype) as canvas_buffer,
+        scratch(xp, (min(step, batch) * per_sample,), dtype) as buffer,
+        scratch(xp, (math.prod(canvas_shape),), dtype) as canvas_buffer,
     ):
         canvas = canvas_buffer[: math.prod(canvas_shape)].reshape(canvas_shape)
         canvas.fill(0)
@@ -283,9 +263,9 @@ def weight_gradient(xp, data, ograd, kernel, stride, dilate, pad, groups, worksp
     size = min(step, batch)
     per_sample_products = filters * (positions if folded else rows)
     with (
-        _scratch(xp, size * per_sample, dtype) as buffer,
-        _scratch(xp, size * per_sample_products, dtype) as product_buffer,
-        _scratch(xp, _padded_size((size,) + data.shape[1:], pads), dtype) as pad_buffer,
+        scratch(xp, (size * per_sample,), dtype) as buffer,
+        scratch(xp, (size * per_sample_products,), dtype) as product_buffer,
+        scratch(xp, (_padded_size((size,) + data.shape[1:], pads),), dtype) as pad_buffer,
     ):
         for start in range(0, batch, step):
             chunk = data[start : start + step]

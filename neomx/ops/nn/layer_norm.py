@@ -25,6 +25,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ...base import MXNetValueError
+from ...storage import scratch
 from ..infer import is_known, normalize_axis, shape_str, unify_dtype
 from ..params import Bool, Float, Int, Params
 from ..registry import Op, register
@@ -34,7 +35,6 @@ from .norm_common import (
     compute_dtype,
     finish,
     result_buffer,
-    scratch,
     size_of,
     small_result,
 )

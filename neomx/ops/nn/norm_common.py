@@ -2,19 +2,15 @@
 
 The kernels view their data as three axes ``(outer, K, inner)`` and reduce over one or two of
 them with ``einsum``, which multiplies and sums in one pass without a temporary. Large
-temporaries come from the host storage pool (``scratch``): fresh pages cost more than the
+temporaries come from the host storage pool (``storage.scratch``): fresh pages cost more than the
 arithmetic on them (see DESIGN.md, "Memory").
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import numpy as np
 
 from ...base import MXNetTypeError, MXNetValueError
-from ...context import cpu
-from ...storage import pool_for
 from ..infer import shape_str, unify
 
 __all__ = [
@@ -27,7 +23,6 @@ __all__ = [
     "result_buffer",
     "finish",
     "small_result",
-    "scratch",
 ]
 
 
@@ -111,20 +106,3 @@ def small_result(xp, values, dtype, out):
         return values.astype(dtype)
     xp.copyto(out, values, casting="unsafe")
     return out
-
-
-@contextmanager
-def scratch(xp, shape, dtype):
-    """An uninitialised array for the duration of the block; NumPy's comes from (and goes back
-    to) the host storage pool, already faulted in. CuPy keeps a memory pool of its own."""
-    dtype = np.dtype(dtype)
-    if xp is not np:
-        yield xp.empty(shape, dtype=dtype)
-        return
-    nbytes = max(size_of(shape), 1) * dtype.itemsize
-    pool = pool_for(cpu())
-    raw = pool.take(nbytes)
-    try:
-        yield raw[: size_of(shape) * dtype.itemsize].view(dtype).reshape(shape)
-    finally:
-        pool.give(raw)
