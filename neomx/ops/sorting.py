@@ -46,14 +46,14 @@ def stable_order(xp, data, axis, ascending):
 
 def stable_top(xp, data, axis, ascending, count):
     """The first ``count`` entries of ``stable_order(data, axis, ascending)``, found without
-    sorting whole rows when ``count`` is small: a partition finds each row's count-th key,
-    the entries strictly before it plus the earliest ties fill the count, and only those are
-    sorted (stably, so ties keep their input order)."""
+    sorting whole rows when ``count`` is small: a partition picks each row's ``count``
+    smallest keys and only those are sorted. A partition breaks ties at the boundary key
+    arbitrarily, so rows holding more copies of it than were picked are redone in full."""
     length = data.shape[axis]
     if (
         data.size == 0
         or count * 4 > length
-        or (data.dtype.kind == "f" and bool(xp.isnan(data).any()))
+        or (data.dtype.kind == "f" and bool(xp.isnan(xp.min(data))))
     ):
         return _leading(stable_order(xp, data, axis, ascending), axis, count)
     moved = xp.moveaxis(data, axis, -1)
@@ -64,15 +64,18 @@ def stable_top(xp, data, axis, ascending, count):
         keys = -rows
     else:
         keys = xp.invert(rows)
-    kth = xp.take_along_axis(
-        keys, xp.argpartition(keys, count - 1, axis=1)[:, count - 1 : count], axis=1
-    )
-    before = keys < kth
-    ties = keys == kth
-    room = count - before.sum(axis=1, keepdims=True)
-    chosen = before | (ties & (xp.cumsum(ties, axis=1) <= room))
-    picked = xp.nonzero(chosen)[1].reshape(rows.shape[0], count)
-    order = xp.argsort(xp.take_along_axis(keys, picked, axis=1), axis=1, kind="stable")
+    # Sorting the picked positions first makes the stable sort below keep input order on ties.
+    picked = xp.sort(xp.argpartition(keys, count - 1, axis=1)[:, :count], axis=1)
+    picked_keys = xp.take_along_axis(keys, picked, axis=1)
+    boundary = picked_keys.max(axis=1, keepdims=True)
+    within = keys <= boundary
+    # Every row holds at least ``count`` such keys; a total of exactly that means no row has
+    # unpicked ties, which is the common case and costs one pass.
+    if int(xp.count_nonzero(within)) != within.shape[0] * count:
+        redo = xp.nonzero(xp.count_nonzero(within, axis=1) != count)[0]
+        picked[redo] = stable_order(xp, rows[redo], 1, ascending)[:, :count]
+        picked_keys[redo] = xp.take_along_axis(keys[redo], picked[redo], axis=1)
+    order = xp.argsort(picked_keys, axis=1, kind="stable")
     top = xp.take_along_axis(picked, order, axis=1)
     return xp.moveaxis(top.reshape(moved.shape[:-1] + (count,)), -1, axis)
 
