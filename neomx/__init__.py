@@ -1,7 +1,21 @@
 """neomx: MXNet 1.x's programming model, maintained. Use it as ``import neomx as mx``."""
 
-from . import autograd, base, context, engine, ndarray, ops, random, test_utils
+from . import (
+    attribute,
+    autograd,
+    base,
+    context,
+    engine,
+    name,
+    ndarray,
+    ops,
+    random,
+    symbol,
+    test_utils,
+)
 from . import ndarray as nd
+from . import symbol as sym
+from .attribute import AttrScope
 from .base import MXNetError
 from .context import Context, cpu, cpu_pinned, cpu_shared, current_context, gpu, num_gpus
 
@@ -9,6 +23,11 @@ __version__ = "0.1.0"
 
 __all__ = [
     "MXNetError",
+    "AttrScope",
+    "attribute",
+    "name",
+    "sym",
+    "symbol",
     "autograd",
     "Context",
     "base",

@@ -1,7 +1,8 @@
-"""Build the Python front-end function of an operator (``mx.nd.<name>``, later ``mx.sym.<name>``).
+"""Build the Python front-end functions of an operator (``mx.nd.<name>``, ``mx.sym.<name>``).
 
-The function binds positional arguments to the inputs, then to the parameters in declaration
-order (as MXNet's generated functions do), validates the parameters and calls ``invoke``.
+``bind_arguments`` maps a call's arguments onto the operator's inputs, then its parameters in
+declaration order (as MXNet's generated functions do) and validates the parameters; the
+NDArray front end made here, and Symbol's in neomx.symbol, both use it.
 """
 
 from __future__ import annotations
@@ -9,65 +10,76 @@ from __future__ import annotations
 from ..base import MXNetTypeError, _Null
 from .invoke import invoke
 
-__all__ = ["make_function"]
+__all__ = ["make_function", "bind_arguments", "default_params"]
+
+
+def bind_arguments(op, public_name, args, kwargs):
+    """Return ``(slots, p, given)`` for a call of ``op``'s front end.
+
+    ``slots`` pairs each input the parameters ``p`` want with its value (None when not
+    given); ``given`` holds the explicitly passed parameter values. ``kwargs`` is consumed.
+    """
+    param_names = op.params.names
+    if op.variadic:
+        inputs = list(args)
+        if "num_args" in param_names and "num_args" not in kwargs:
+            kwargs["num_args"] = len(inputs)
+    else:
+        input_names = op.inputs
+        n_inputs = len(input_names)
+        if len(args) > n_inputs + len(param_names):
+            raise MXNetTypeError(
+                f"{public_name}: takes at most {n_inputs + len(param_names)} positional "
+                f"arguments ({len(args)} given)"
+            )
+        inputs = list(args[:n_inputs])
+        for key, value in zip(param_names, args[n_inputs:]):
+            if key in kwargs:
+                raise MXNetTypeError(f"{public_name}: got multiple values for '{key}'")
+            kwargs[key] = value
+        for index, key in enumerate(input_names):
+            if key in kwargs:
+                while len(inputs) <= index:
+                    inputs.append(None)
+                inputs[index] = kwargs.pop(key)
+    given = {k: v for k, v in kwargs.items() if v is not _Null}
+    p = op.params.parse(op.name, given) if given else default_params(op)
+    if op.variadic:
+        return [(f"arg{i}", value) for i, value in enumerate(inputs)], p, given
+    # As MXNet's generated functions do, the given values fill the wanted inputs in order:
+    # Gluon passes RNN(data, parameters, state, sequence_length) positionally for a GRU, the
+    # lengths landing in the slot of the (unused) state_cell.
+    wanted = op.arguments(p)
+    values = [v for v in inputs if v is not None]
+    slots = list(zip(wanted, values + [None] * (len(wanted) - len(values))))
+    if len(values) > len(wanted):
+        slots += [(None, v) for v in values[len(wanted) :]]
+    return slots, p, given
+
+
+def default_params(op):
+    """The parameters of a call that gives none (parsed once per operator)."""
+    cached = op.__dict__.get("_default_params")
+    if cached is None:
+        cached = op.params.parse(op.name, {})
+        op._default_params = cached
+    return cached
 
 
 def make_function(op, public_name: str):
-    """Return the front-end closure of ``op`` with a real signature and docstring."""
-    input_names = op.inputs
-    param_names = op.params.names
-    n_inputs = len(input_names)
-    params = op.params
-    variadic = op.variadic
-    default_p = None if _has_required(op) else params.default(op.name)
+    """Return the NDArray front-end closure of ``op`` with a real signature and docstring."""
+    n_inputs = len(op.inputs)
+    fast_p = None if _has_required(op) or op.variadic else default_params(op)
 
     def function(*args, out=None, name=None, **kwargs):
-        if not kwargs and len(args) == n_inputs and default_p is not None and not variadic:
-            return invoke(op, args, default_p, {}, out, name)
-        if variadic:
-            inputs = list(args)
-            if "num_args" in param_names and "num_args" not in kwargs:
-                kwargs["num_args"] = len(inputs)
-        else:
-            if len(args) > n_inputs + len(param_names):
-                raise MXNetTypeError(
-                    f"{public_name}: takes at most {n_inputs + len(param_names)} positional "
-                    f"arguments ({len(args)} given)"
-                )
-            inputs = list(args[:n_inputs])
-            for key, value in zip(param_names, args[n_inputs:]):
-                if key in kwargs:
-                    raise MXNetTypeError(f"{public_name}: got multiple values for '{key}'")
-                kwargs[key] = value
-            if kwargs:
-                for index, key in enumerate(input_names):
-                    if key in kwargs:
-                        while len(inputs) <= index:
-                            inputs.append(None)
-                        inputs[index] = kwargs.pop(key)
-        if kwargs:
-            given = {k: v for k, v in kwargs.items() if v is not _Null}
-            p = params.parse(op.name, given)
-        else:
-            given = {}
-            p = default_p if default_p is not None else params.parse(op.name, given)
-        if variadic:
-            arrays = inputs
-        else:
-            # As MXNet's generated functions do, the given arrays fill the wanted inputs in
-            # order: Gluon passes RNN(data, parameters, state, sequence_length) positionally
-            # for a GRU, the lengths landing in the slot of the (unused) state_cell.
-            wanted = op.arguments(p)
-            arrays = []
-            missing = []
-            for key, value in zip(input_names, inputs + [None] * (n_inputs - len(inputs))):
-                if value is None:
-                    if key in wanted:
-                        missing.append(key)
-                    continue
-                arrays.append(value)
-            if len(arrays) < len(wanted):
-                raise MXNetTypeError(f"{public_name}: input '{missing[0]}' is required")
+        if not kwargs and len(args) == n_inputs and fast_p is not None:
+            return invoke(op, args, fast_p, {}, out, name)
+        slots, p, given = bind_arguments(op, public_name, args, kwargs)
+        arrays = []
+        for key, value in slots:
+            if value is None:
+                raise MXNetTypeError(f"{public_name}: input '{key}' is required")
+            arrays.append(value)
         return invoke(op, arrays, p, given, out, name)
 
     function.__name__ = public_name

@@ -1,0 +1,152 @@
+"""Shape and dtype inference over a whole graph, forwards and backwards.
+
+Each operator's own ``infer_shape``/``infer_type`` runs on what is known of its inputs and
+outputs (0 dimensions and None are unknown, as in MXNet 1.x); whatever it fills in flows to
+neighbouring nodes, in repeated sweeps until nothing changes. A conflict raises an MXNetError
+that names the node, as MXNet's "Error in operator ..." messages do.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from ..base import MXNetError, dtype_from_flag, dtype_np
+from ..ops.infer import shape_str
+
+__all__ = ["infer_shapes", "infer_types", "variable_shape", "variable_dtype"]
+
+_MAX_SWEEPS = 32
+
+
+def variable_shape(node):
+    """The shape a variable's ``__shape__`` attribute declares, or None."""
+    text = node.attrs.get("__shape__")
+    if text is None:
+        return None
+    value = ast.literal_eval(text)
+    return tuple(int(d) for d in (value if isinstance(value, (tuple, list)) else (value,)))
+
+
+def variable_dtype(node):
+    """The dtype a variable's ``__dtype__`` attribute (an mshadow type flag) declares."""
+    text = node.attrs.get("__dtype__")
+    return None if text is None else dtype_from_flag(int(text))
+
+
+def _merge_shape(node, what, old, new):
+    if new is None or old == new:
+        return old, False
+    if old is None:
+        return tuple(new), True
+    if len(old) == len(new):
+        merged = []
+        for have, want in zip(old, new):
+            if have == want or want == 0:
+                merged.append(have)
+            elif have == 0:
+                merged.append(want)
+            else:
+                break
+        else:
+            merged = tuple(merged)
+            return merged, merged != old
+    raise MXNetError(
+        f"Error in operator {node.name}: Shape inconsistent, {what}: provided = "
+        f"{shape_str(old)}, inferred shape = {shape_str(new)}"
+    )
+
+
+def _merge_dtype(node, what, old, new):
+    # NOTE: not ``old == new``: NumPy takes None for float64 there.
+    if new is None:
+        return old, False
+    if old is None:
+        return new, True
+    if old == new:
+        return old, False
+    raise MXNetError(
+        f"Error in operator {node.name}: dtype inconsistent, {what}: provided = {old}, "
+        f"inferred = {new}"
+    )
+
+
+def _sweep(nodes, table, infer, merge):
+    """Run every operator's inference once; return whether anything new was learned."""
+    changed = False
+    for node in nodes:
+        if node.op is None:
+            continue
+        ins = [table.get(entry) for entry in node.inputs]
+        try:
+            result = infer(node, ins)
+        except MXNetError as err:
+            if str(err).startswith("Error in operator"):
+                raise
+            raise type(err)(f"Error in operator {node.name}: {err}") from err
+        if result is None:
+            continue
+        in_values, out_values = result
+        names = node.input_names()
+        for i, (entry, value) in enumerate(zip(node.inputs, in_values)):
+            label = f"input {names[i] if i < len(names) else i} ({entry[0].output_name(entry[1])})"
+            table[entry], grew = merge(node, label, table.get(entry), value)
+            changed |= grew
+        for i, value in enumerate(out_values):
+            entry = (node, i)
+            table[entry], grew = merge(node, f"output {i}", table.get(entry), value)
+            changed |= grew
+    return changed
+
+
+def _fixpoint(nodes, table, infer, merge):
+    for sweep in range(_MAX_SWEEPS):
+        # Alternate directions: forward sweeps carry shapes to outputs, backward ones carry
+        # what an operator infers of its inputs (FullyConnected's weight) to earlier nodes.
+        order = nodes if sweep % 2 == 0 else list(reversed(nodes))
+        if not _sweep(order, table, infer, merge) and sweep > 0:
+            break
+    return table
+
+
+def _shape_rule(node, shapes):
+    if not any(s is not None for s in shapes) and node.op.inputs:
+        return None
+    return node.op.infer_shape(node.p, *shapes)
+
+
+def _type_rule(node, dtypes):
+    return node.op.infer_type(node.p, *dtypes)
+
+
+def infer_shapes(nodes, given):
+    """Return {entry: shape or None} for every entry of ``nodes`` (a topological order).
+
+    ``given`` maps variable nodes to the shapes the caller provides; variables' ``__shape__``
+    attributes count too. Unknown dimensions stay 0.
+    """
+    table = {}
+    for node in nodes:
+        if node.op is None:
+            shape = given.get(node)
+            declared = variable_shape(node)
+            if declared is not None:
+                shape, _ = _merge_shape(node, "declared __shape__", declared, shape)
+            if shape is not None:
+                table[(node, 0)] = tuple(shape)
+    return _fixpoint(nodes, table, _shape_rule, _merge_shape)
+
+
+def infer_types(nodes, given):
+    """Return {entry: numpy dtype or None}; ``given`` maps variable nodes to dtypes."""
+    table = {}
+    for node in nodes:
+        if node.op is None:
+            dtype = given.get(node)
+            declared = variable_dtype(node)
+            if dtype is not None:
+                dtype = dtype_np(dtype)
+            if declared is not None:
+                dtype, _ = _merge_dtype(node, "declared __dtype__", declared, dtype)
+            if dtype is not None:
+                table[(node, 0)] = dtype
+    return _fixpoint(nodes, table, _type_rule, _merge_dtype)

@@ -1,0 +1,95 @@
+"""``mx.sym``: build dataflow graphs of the registered operators (declarative programming).
+
+Every operator of the registry is ``mx.sym.<name>`` (underscore names in ``mx.sym._internal``,
+``_contrib_X`` as ``mx.sym.contrib.X``, ``_linalg_X`` as ``mx.sym.linalg.X``).
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+
+from .. import ops as _ops
+from ..ndarray.ndarray import _FLUENT, _FLUENT_OPS
+from .arith import attach_arithmetic
+from .creation import (
+    arange,
+    eye,
+    full,
+    hypot,
+    linspace,
+    maximum,
+    minimum,
+    ones,
+    pow,  # noqa: A004 - MXNet's name
+    power,
+    zeros,
+)
+from .frontend import make_symbol_function
+from .symbol import Group, Symbol, Variable, var
+
+_internal = types.ModuleType(__name__ + "._internal", "Every operator, underscore names included.")
+op = types.ModuleType(__name__ + ".op", "The public operators of mx.sym.")
+contrib = types.ModuleType(__name__ + ".contrib", "Operators registered as _contrib_*.")
+linalg = types.ModuleType(__name__ + ".linalg", "Operators registered as _linalg_*.")
+for _module in (_internal, op, contrib, linalg):
+    sys.modules[_module.__name__] = _module
+_PREFIXES = {"_contrib_": contrib, "_linalg_": linalg}
+symbol = sys.modules[__name__]
+
+
+def _install(module_globals):
+    for op_name, definition in _ops.REGISTRY.items():
+        function = make_symbol_function(definition, op_name)
+        setattr(_internal, op_name, function)
+        prefix = next((pre for pre in _PREFIXES if op_name.startswith(pre)), None)
+        if prefix is not None:
+            setattr(_PREFIXES[prefix], op_name[len(prefix) :], function)
+        elif not op_name.startswith("_"):
+            setattr(op, op_name, function)
+        module_globals.setdefault(op_name, function)
+
+
+def _fluent(function, method_name):
+    def method(self, *args, **kwargs):
+        return function(self, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = method_name
+    method.__doc__ = f"Call ``mx.sym.{function.__name__}`` with this Symbol as its first input."
+    return method
+
+
+def _attach_fluent():
+    names = {name: name for name in (*_FLUENT, "reshape", "broadcast_to", "astype")}
+    names.update(_FLUENT_OPS)
+    names["astype"] = "Cast"
+    for method_name, op_name in names.items():
+        if op_name in _ops.REGISTRY and not hasattr(Symbol, method_name):
+            function = make_symbol_function(_ops.REGISTRY[op_name], op_name)
+            setattr(Symbol, method_name, _fluent(function, method_name))
+
+
+_install(globals())
+attach_arithmetic()
+_attach_fluent()
+
+__all__ = [
+    "Symbol",
+    "Variable",
+    "var",
+    "Group",
+    "zeros",
+    "ones",
+    "full",
+    "arange",
+    "linspace",
+    "eye",
+    "pow",
+    "power",
+    "maximum",
+    "minimum",
+    "hypot",
+    "op",
+    "contrib",
+    "linalg",
+]

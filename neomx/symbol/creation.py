@@ -1,0 +1,103 @@
+"""Module-level Symbol helpers of ``mx.sym``: zeros, ones, full, arange, linspace, eye, and the
+two-operand functions (pow, maximum, minimum, hypot) that take Symbols or numbers."""
+
+from __future__ import annotations
+
+from numbers import Number
+
+from ..base import MXNetTypeError
+from ..ops.registry import REGISTRY
+from .frontend import create_node
+from .symbol import Symbol
+
+__all__ = [
+    "zeros",
+    "ones",
+    "full",
+    "arange",
+    "linspace",
+    "eye",
+    "pow",
+    "power",
+    "maximum",
+    "minimum",
+    "hypot",
+]
+
+
+def _make(op_name, name=None, attr=None, inputs=(), **params):
+    op = REGISTRY[op_name]
+    given = {k: v for k, v in params.items() if v is not None}
+    p = op.params.parse(op.name, given)
+    slots = list(zip(op.arguments(p), inputs))
+    return create_node(op, slots, p, given, name, attr, op_name.lower())
+
+
+def zeros(shape, dtype=None, **kwargs):
+    """Return a Symbol of zeros of ``shape`` (float32 unless ``dtype``)."""
+    return _make("_zeros", shape=shape, dtype=dtype, **kwargs)
+
+
+def ones(shape, dtype=None, **kwargs):
+    """Return a Symbol of ones of ``shape``."""
+    return _make("_ones", shape=shape, dtype=dtype, **kwargs)
+
+
+def full(shape, val, dtype=None, **kwargs):
+    """Return a Symbol of ``shape`` filled with ``val``."""
+    return _make("_full", shape=shape, value=val, dtype=dtype, **kwargs)
+
+
+def arange(start, stop=None, step=1.0, repeat=1, infer_range=False, name=None, dtype=None):
+    """Return evenly spaced values in [start, stop), each repeated ``repeat`` times."""
+    return _make(
+        "_arange",
+        name=name,
+        start=start,
+        stop=stop,
+        step=step,
+        repeat=repeat,
+        infer_range=infer_range,
+        dtype=dtype,
+    )
+
+
+def linspace(start, stop, num, endpoint=True, name=None, dtype=None):
+    """Return ``num`` evenly spaced values from start to stop."""
+    return _make(
+        "_linspace", name=name, start=start, stop=stop, num=num, endpoint=endpoint, dtype=dtype
+    )
+
+
+def eye(N, M=0, k=0, dtype=None, **kwargs):  # noqa: N803 - MXNet's names
+    """Return a 2-D Symbol with ones on diagonal ``k``."""
+    return _make("_eye", N=N, M=M, k=k, dtype=dtype, **kwargs)
+
+
+def _two_operands(name, symbols_op, scalar_op, reflected_op, python):
+    def function(left, right):
+        if isinstance(left, Symbol) and isinstance(right, Symbol):
+            return _make(symbols_op, inputs=(left, right))
+        if isinstance(left, Symbol) and isinstance(right, Number):
+            return _make(scalar_op, inputs=(left,), scalar=right)
+        if isinstance(left, Number) and isinstance(right, Symbol):
+            return _make(reflected_op, inputs=(right,), scalar=left)
+        if isinstance(left, Number) and isinstance(right, Number):
+            return python(left, right)
+        raise MXNetTypeError(
+            f"{name}: operands must be Symbols or numbers, got {type(left).__name__} and "
+            f"{type(right).__name__}"
+        )
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"Apply ``{symbols_op}`` elementwise to Symbols or numbers."
+    return function
+
+
+pow = _two_operands("pow", "_power", "_power_scalar", "_rpower_scalar", lambda a, b: a**b)  # noqa: A001
+power = pow
+maximum = _two_operands("maximum", "_maximum", "_maximum_scalar", "_maximum_scalar", max)
+minimum = _two_operands("minimum", "_minimum", "_minimum_scalar", "_minimum_scalar", min)
+hypot = _two_operands(
+    "hypot", "_hypot", "_hypot_scalar", "_hypot_scalar", lambda a, b: (a * a + b * b) ** 0.5
+)
