@@ -3,7 +3,8 @@
 An entry is ``(node, index)``: output ``index`` of ``node``. A variable node has no operator
 and one output. ``attrs`` are the node's string attributes as symbol JSON stores them (the
 parameters as given, plus user attributes such as ``__ctx_group__``); ``p`` is the parsed
-parameters the operator runs with.
+parameters the operator runs with. ``subgraphs`` holds the Symbols a control-flow node
+(``_foreach``, ``_while_loop``, ``_cond``) runs; symbol JSON stores them under "subgraphs".
 """
 
 from __future__ import annotations
@@ -12,14 +13,15 @@ __all__ = ["Node", "topo_order", "variables", "auxiliary_entries"]
 
 
 class Node:
-    __slots__ = ("op", "name", "attrs", "p", "inputs", "__weakref__")
+    __slots__ = ("op", "name", "attrs", "p", "inputs", "subgraphs", "__weakref__")
 
-    def __init__(self, op, name, attrs=None, p=None, inputs=()):
+    def __init__(self, op, name, attrs=None, p=None, inputs=(), subgraphs=()):
         self.op = op
         self.name = name
         self.attrs = dict(attrs or {})
         self.p = p
         self.inputs = list(inputs)
+        self.subgraphs = list(subgraphs)
 
     @property
     def is_variable(self) -> bool:

@@ -100,7 +100,7 @@ class Symbol:
         """Copy the graph: new nodes with the same operators, names and attributes."""
         mapping = {}
         for node in topo_order(self._outputs):
-            clone = Node(node.op, node.name, node.attrs, node.p)
+            clone = Node(node.op, node.name, node.attrs, node.p, subgraphs=node.subgraphs)
             clone.inputs = [(mapping[src], index) for src, index in node.inputs]
             mapping[node] = clone
         return Symbol([(mapping[node], index) for node, index in self._outputs])
