@@ -15,41 +15,14 @@ own. Run by hand::
     python benchmarks/autograd_overhead.py [--mxnet-python PATH] [--repeat 5] [--steps 50]
 
 MXNet 1.9.1 needs NumPy 1.x, so it runs under its own interpreter: ``--mxnet-python``, else
-``$NEOMX_MXNET_PYTHON``, else ``/opt/mxvenv/bin/python`` when it exists.
+``$NEOMX_MXNET_PYTHON``, else ``/opt/mxvenv/bin/python`` when it exists (see ``harness.py``).
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import subprocess
-import sys
-import time
+import harness
 
 SHAPE = (4, 4)
-DEFAULT_MXNET_PYTHON = "/opt/mxvenv/bin/python"
-# A timed batch runs at least this long, so timer resolution and one-off costs do not count.
-MIN_BATCH_S = 0.2
-
-
-def measure(run, repeat):
-    """Best seconds per call of ``run()`` over ``repeat`` batches (batch size as timeit's)."""
-    number = 1
-    while True:
-        start = time.perf_counter()
-        for _ in range(number):
-            run()
-        if time.perf_counter() - start >= MIN_BATCH_S:
-            break
-        number *= 10
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
-            run()
-        best = min(best, time.perf_counter() - start)
-    return best / number
 
 
 # ---- one framework ------------------------------------------------------------------------
@@ -116,9 +89,10 @@ def measure_framework(name, steps, repeat):
         finish()
 
     ops = 2 * steps
-    plain_s = measure(run_plain, repeat)
-    record_s = measure(run_record, repeat)
-    both_s = measure(run_both, repeat)
+    plain_s, record_s, both_s = (
+        harness.best_per_call(harness.repeat_call(run), repeat=repeat)
+        for run in (run_plain, run_record, run_both)
+    )
     return {
         "plain_us": plain_s / ops * 1e6,
         "record_us": record_s / ops * 1e6,
@@ -126,85 +100,38 @@ def measure_framework(name, steps, repeat):
     }
 
 
-def measure_in_subprocess(python, name, engine, args):
-    env = dict(os.environ, MXNET_ENGINE_TYPE=engine or "NaiveEngine")
-    command = [
-        python,
-        os.path.abspath(__file__),
-        "--worker",
-        name,
-        "--repeat",
-        str(args.repeat),
-        "--steps",
-        str(args.steps),
-    ]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        lines = (done.stderr or done.stdout).strip().splitlines()
-        return {"error": lines[-1] if lines else f"exit status {done.returncode}"}
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 # ---- report -------------------------------------------------------------------------------
 
 
-def _mxnet_python(given):
-    if given:
-        return given
-    from_env = os.environ.get("NEOMX_MXNET_PYTHON")
-    if from_env:
-        return from_env
-    return DEFAULT_MXNET_PYTHON if os.path.exists(DEFAULT_MXNET_PYTHON) else None
-
-
 def collect(args):
-    here = sys.executable
-    mxnet = _mxnet_python(args.mxnet_python)
-    plan = [
-        ("neomx NaiveEngine", here, "neomx", "NaiveEngine"),
-        ("neomx ThreadedEnginePerDevice", here, "neomx", "ThreadedEnginePerDevice"),
-        ("torch CPU, 1 thread", here, "torch", None),
-        ("mxnet 1.9.1 ThreadedEnginePerDevice", mxnet, "mxnet", "ThreadedEnginePerDevice"),
-        ("mxnet 1.9.1 NaiveEngine", mxnet, "mxnet", "NaiveEngine"),
-    ]
-    rows = []
-    for label, python, name, engine in plan:
-        if python is None:
-            rows.append((label, {"error": "no MXNet interpreter (--mxnet-python)"}))
-        else:
-            rows.append((label, measure_in_subprocess(python, name, engine, args)))
-    return rows
+    arguments = ["--repeat", str(args.repeat), "--steps", str(args.steps)]
+    parts = harness.engine_parts(harness.mxnet_python(args.mxnet_python))
+    return harness.run_parts(__file__, parts, arguments)
+
+
+def _cells(result):
+    plain, recorded, back = result["plain_us"], result["record_us"], result["backward_us"]
+    share = back / (recorded + back)
+    return [f"{v:.2f}" for v in (plain, recorded, recorded - plain, back)] + [f"{share:.0%}"]
 
 
 def print_table(rows, steps):
-    width = max(len(label) for label, _ in rows) + 2
     print(f"Chain of {2 * steps} ops (x = x * b + c), 4x4 float32: microseconds per operation")
-    header = ("plain", "recorded", "+record", "backward", "bwd share")
-    print(f"{'':{width}}" + "".join(f"{h:>11}" for h in header))
-    for label, result in rows:
-        if "error" in result:
-            print(f"{label:{width}}n/a: {result['error']}")
-            continue
-        plain, recorded, back = result["plain_us"], result["record_us"], result["backward_us"]
-        share = back / (recorded + back)
-        cells = (plain, recorded, recorded - plain, back)
-        print(f"{label:{width}}" + "".join(f"{v:11.2f}" for v in cells) + f"{share:>11.0%}")
+    headers = ["", "plain", "recorded", "+record", "backward", "bwd share"]
+    harness.print_table(headers, harness.labelled_rows(rows, _cells))
     print("  +record: recorded - plain, what recording adds; bwd share: backward / (recorded +")
     print("  backward). PyTorch's plain chain starts from a tensor without requires_grad.")
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--mxnet-python", help="interpreter with mxnet 1.9.1 installed")
-    parser.add_argument("--repeat", type=int, default=5, help="timed batches per figure")
+    parser = harness.argument_parser(__doc__)
     parser.add_argument("--steps", type=int, default=50, help="steps of the chain (2 ops each)")
-    parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.worker:
+    if args.only:
         # In a subprocess of collect(): measure one framework, report it as one JSON line.
-        print(json.dumps(measure_framework(args.worker, args.steps, args.repeat)))
+        harness.report_part(measure_framework(args.only, args.steps, args.repeat))
         return
-    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    print(harness.machine_line())
     print_table(collect(args), args.steps)
 
 

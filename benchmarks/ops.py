@@ -13,33 +13,29 @@ Each workload does the same work in every framework (float32 data):
 Run by hand::
 
     python benchmarks/op_overhead.py   # per-call overhead of small operations
+    python benchmarks/nn_ops.py        # forward + backward of the neural-network layers
     python benchmarks/ops.py [--repeat 5] [--mxnet-python PATH]
 
-MXNet 1.9.1 needs NumPy 1.x, so it runs this file under its own interpreter
-(``--mxnet-python``, else ``$NEOMX_MXNET_PYTHON``, else ``/opt/mxvenv/bin/python``).
-Figures are the best of several timed batches, in milliseconds per call.
+Each framework runs in a subprocess of its own; MXNet 1.9.1 needs NumPy 1.x, so it runs this
+file under its own interpreter (``--mxnet-python``, else ``$NEOMX_MXNET_PYTHON``, else
+``/opt/mxvenv/bin/python``). Figures are the best of several timed batches, in milliseconds per
+call (see ``harness.py``).
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import subprocess
 import sys
-import time
 
+import harness
 import numpy as np
 
-DEFAULT_MXNET_PYTHON = "/opt/mxvenv/bin/python"
-MIN_BATCH_S = 0.2
 WORKLOADS = ("add", "exp", "sum", "dot", "batch_dot", "take", "topk")
 
 
 def inputs():
     """The same input data for every framework (numpy arrays, fixed seed)."""
     rng = np.random.default_rng(0)
-    floats = lambda *shape: rng.standard_normal(shape, dtype=np.float32)  # noqa: E731
+    floats = lambda *shape: rng.standard_normal(shape, dtype=np.float32)
     return {
         "add": (floats(4_000_000), floats(4_000_000)),
         "exp": (floats(4_000_000),),
@@ -98,78 +94,52 @@ def torch_calls(torch, data):
     }
 
 
-def measure(call, finish, repeat):
-    """Best milliseconds per call over ``repeat`` batches that each run >= MIN_BATCH_S."""
-    number = 1
-    while True:
-        start = time.perf_counter()
-        for _ in range(number):
-            call()
-        finish()
-        if time.perf_counter() - start >= MIN_BATCH_S:
-            break
-        number *= 2
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
-            call()
-        finish()
-        best = min(best, time.perf_counter() - start)
-    return best / number * 1e3
-
-
 def run_framework(name, repeat):
+    """Milliseconds per call of every workload, measured in this process."""
     data = inputs()
-    finish = lambda: None  # noqa: E731
+    finish = harness.no_wait
     if name == "numpy":
         calls = numpy_calls(data)
     elif name in ("neomx", "mxnet"):
-        mx = __import__("neomx" if name == "neomx" else "mxnet")
+        mx = __import__(name)
         calls = nd_calls(mx, data)
         finish = mx.nd.waitall
     else:
         import torch
 
         calls = torch_calls(torch, data)
-    return {key: measure(calls[key], finish, repeat) for key in WORKLOADS}
-
-
-def _subprocess(python, name, repeat):
-    command = [python, __file__, "--only", name, "--repeat", str(repeat)]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        print(f"({name} failed: {done.stderr.strip().splitlines()[-1:]})", file=sys.stderr)
-        return None
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return {
+        key: harness.best_per_call(harness.repeat_call(calls[key]), finish, repeat) * 1e3
+        for key in WORKLOADS
+    }
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--mxnet-python", default=os.environ.get("NEOMX_MXNET_PYTHON"))
-    parser.add_argument("--only", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    args = harness.argument_parser(__doc__).parse_args(argv)
     if args.only:
-        print(json.dumps(run_framework(args.only, args.repeat)))
+        harness.report_part(run_framework(args.only, args.repeat))
         return 0
-    results = {}
-    for name in ("numpy", "neomx", "torch"):
-        results[name] = _subprocess(sys.executable, name, args.repeat)
-    mxnet_python = args.mxnet_python or (
-        DEFAULT_MXNET_PYTHON if os.path.exists(DEFAULT_MXNET_PYTHON) else None
-    )
-    results["mxnet"] = _subprocess(mxnet_python, "mxnet", args.repeat) if mxnet_python else None
+    arguments = ["--repeat", str(args.repeat)]
+    results = {
+        name: harness.run_part(__file__, name, arguments, sys.executable)
+        for name in ("numpy", "neomx", "torch")
+    }
+    mxnet = harness.mxnet_python(args.mxnet_python)
+    results["mxnet"] = harness.run_part(__file__, "mxnet", arguments, mxnet)
     base = results["numpy"]
-    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; ms per call (x NumPy)")
-    header = f"{'workload':<10}" + "".join(f"{name:>18}" for name in results)
-    print(header)
+    print(f"{harness.machine_line()}; ms per call (x NumPy)")
+    rows = []
     for key in WORKLOADS:
-        row = f"{key:<10}"
-        for name in results:
-            value = (results[name] or {}).get(key)
-            row += f"{'n/a':>18}" if value is None else f"{value:10.3f} ({value / base[key]:4.2f}x)"
-        print(row)
+        row = [key]
+        for result in results.values():
+            value, reference = result.get(key), base.get(key)
+            if value is None or reference is None:
+                row.append("n/a")
+            else:
+                row.append(f"{value:.3f} ({value / reference:4.2f}x)")
+        rows.append(row)
+    harness.print_table(["workload", *results], rows)
+    harness.print_errors(results)
     return 0
 
 
