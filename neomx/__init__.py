@@ -12,9 +12,11 @@ from . import (
     random,
     symbol,
     test_utils,
+    visualization,
 )
 from . import ndarray as nd
 from . import symbol as sym
+from . import visualization as viz
 from .attribute import AttrScope
 from .base import MXNetError
 from .context import Context, cpu, cpu_pinned, cpu_shared, current_context, gpu, num_gpus
@@ -44,4 +46,6 @@ __all__ = [
     "ops",
     "random",
     "test_utils",
+    "visualization",
+    "viz",
 ]
