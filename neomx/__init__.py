@@ -6,14 +6,19 @@ from . import (
     base,
     context,
     engine,
+    gluon,
+    initializer,
+    lr_scheduler,
     name,
     ndarray,
     ops,
+    optimizer,
     random,
     symbol,
     test_utils,
     visualization,
 )
+from . import initializer as init
 from . import ndarray as nd
 from . import symbol as sym
 from . import visualization as viz
@@ -40,10 +45,15 @@ __all__ = [
     "current_context",
     "engine",
     "gpu",
+    "gluon",
+    "init",
+    "initializer",
+    "lr_scheduler",
     "nd",
     "ndarray",
     "num_gpus",
     "ops",
+    "optimizer",
     "random",
     "test_utils",
     "visualization",

@@ -6,6 +6,7 @@ MXNet keeps a few attribute names hidden, stored as ``__name__`` (``ctx_group`` 
 
 from __future__ import annotations
 
+import collections
 import threading
 
 from .base import MXNetValueError
@@ -38,6 +39,10 @@ class AttrScope:
     >>> w.attr('ctx_group')
     'dev1'
     """
+
+    # Process-wide counts of control-flow subgraph names (``foreach0``, ``cond_then1``),
+    # kept here as MXNet keeps them; ``AttrScope._subgraph_names.clear()`` starts afresh.
+    _subgraph_names: dict = collections.defaultdict(int)
 
     def __init__(self, **kwargs):
         for key, value in kwargs.items():

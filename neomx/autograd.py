@@ -15,6 +15,7 @@ once, and ``backward`` without ``retain_graph`` frees each node's buffers as it 
 
 from __future__ import annotations
 
+import itertools
 import sys
 import threading
 from contextlib import contextmanager
@@ -38,9 +39,15 @@ __all__ = [
     "grad",
     "mark_variables",
     "Function",
+    "get_symbol",
 ]
 
 _wrap = NDArray._wrap
+
+# As MXNet, name what is recorded by two process-wide counts (``get_symbol`` shows them):
+# marked variables (and constant inputs) are "var<k>"/"null<k>", operator calls "node_<k>".
+_variable_count = itertools.count()
+_node_count = itertools.count()
 
 
 # ---- recording and training state ---------------------------------------------------------
@@ -169,11 +176,12 @@ def predict_mode():
 class Variable:
     """The tape entry of an array with a gradient buffer (``attach_grad``/``mark_variables``)."""
 
-    __slots__ = ("grad", "grad_req", "__weakref__")
+    __slots__ = ("grad", "grad_req", "name", "__weakref__")
 
     def __init__(self, grad, grad_req):
         self.grad = grad
         self.grad_req = grad_req
+        self.name = f"var{next(_variable_count)}"
 
 
 class _Absent:
@@ -220,12 +228,24 @@ class Node:
     ``parents[i]`` is the tape entry of input i (None for a constant). ``inputs`` and
     ``outputs`` hold what ``op.saves`` names (inputs as given, outputs as twins) and
     ``_Absent`` for the rest; ``versions`` pairs each kept array with its write count when
-    recorded. Freeing a node sets these three to None.
+    recorded. Freeing a node sets these three to None. ``number`` counts recorded calls
+    (``get_symbol`` names the node ``node_<number>``, as MXNet does).
     """
 
-    __slots__ = ("op", "p", "parents", "inputs", "outputs", "n_outputs", "versions", "__weakref__")
+    __slots__ = (
+        "op",
+        "p",
+        "parents",
+        "inputs",
+        "outputs",
+        "n_outputs",
+        "versions",
+        "number",
+        "__weakref__",
+    )
 
     def __init__(self, op, p, parents, inputs, outputs):
+        self.number = next(_node_count)
         self.op = op
         self.p = p
         self.parents = parents
@@ -295,6 +315,16 @@ def record_call(op, p, inputs, outputs):
         keep = "outputs" in saves
         kept_outputs = [_twin(out) if keep else _Absent(out) for out in outputs]
     node = Node(op, p, parents, kept_inputs, kept_outputs)
+    if op.auxiliary:
+        # Auxiliary states are read live: a gradient may update one in place (MXNet's
+        # IdentityAttachKLSparseReg updates moving_avg in backward), so writes after recording
+        # are expected, also between two uses in one graph or two backward calls.
+        states = [x for name, x in zip(op.arguments(p), inputs) if name in op.auxiliary]
+        node.versions = [
+            (array, version)
+            for array, version in node.versions
+            if not any(array is state for state in states)
+        ]
     for index, out in enumerate(outputs):
         out._ag = (node, index)
 
@@ -549,3 +579,4 @@ set_tape(sys.modules[__name__])
 
 # At the end: custom functions build on the tape above.
 from .autograd_function import Function  # noqa: E402
+from .autograd_symbol import get_symbol  # noqa: E402

@@ -44,3 +44,12 @@ def engine_type(request):
     """Run the test under each engine."""
     with mx.engine.engine_scope(request.param):
         yield request.param
+
+
+@pytest.fixture(autouse=True)
+def fresh_names():
+    """Each test names Symbol nodes from fresh counters (``fullyconnected0``, ``_plus0``...), so
+    expected names do not depend on which tests ran before in the same worker."""
+    mx.attribute.AttrScope._subgraph_names.clear()
+    with mx.name.NameManager():
+        yield

@@ -34,11 +34,11 @@ def test_autograd_matches_numeric_gradient(case, ctx, seed):
     names = harness.input_names(case.op, case.params, len(arrays))
     rtol, atol, eps = case.grad_tol or GRAD_TOL
     grad_nodes = case.grad_nodes
-    mutated = REGISTRY[case.op].mutates
-    if grad_nodes is None and mutated:
+    states = REGISTRY[case.op].auxiliary
+    if grad_nodes is None and states:
         # Auxiliary states (BatchNorm's moving statistics) are written by the call: like
         # Gluon's aux parameters (grad_req 'null') they carry no gradient buffer.
-        grad_nodes = [n for n, a in zip(names, arrays) if a.dtype.kind == "f" and n not in mutated]
+        grad_nodes = [n for n, a in zip(names, arrays) if a.dtype.kind == "f" and n not in states]
     check_numeric_gradient(
         _recorded_call(case, names),
         dict(zip(names, arrays)),

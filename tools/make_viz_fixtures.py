@@ -34,7 +34,9 @@ def load_graphs():
 
 
 def run_case(graphs, graph, function, kwargs):
-    symbol = graphs.GRAPHS[graph](mx)
+    # Fresh name counters per case, as each neomx test gets (tests/conftest.py).
+    with mx.name.NameManager():
+        symbol = graphs.GRAPHS[graph](mx)
     stdout = io.StringIO()
     with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(stdout):
         warnings.simplefilter("always")

@@ -127,10 +127,10 @@ def infer_shapes(nodes, given):
     table = {}
     for node in nodes:
         if node.op is None:
+            # As in MXNet 1.9.1, a shape the caller gives replaces the declared __shape__.
             shape = given.get(node)
-            declared = variable_shape(node)
-            if declared is not None:
-                shape, _ = _merge_shape(node, "declared __shape__", declared, shape)
+            if shape is None:
+                shape = variable_shape(node)
             if shape is not None:
                 table[(node, 0)] = tuple(shape)
     return _fixpoint(nodes, table, _shape_rule, _merge_shape)
@@ -142,11 +142,7 @@ def infer_types(nodes, given):
     for node in nodes:
         if node.op is None:
             dtype = given.get(node)
-            declared = variable_dtype(node)
-            if dtype is not None:
-                dtype = dtype_np(dtype)
-            if declared is not None:
-                dtype, _ = _merge_dtype(node, "declared __dtype__", declared, dtype)
+            dtype = variable_dtype(node) if dtype is None else dtype_np(dtype)
             if dtype is not None:
                 table[(node, 0)] = dtype
     return _fixpoint(nodes, table, _type_rule, _merge_dtype)

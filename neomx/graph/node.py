@@ -44,7 +44,7 @@ class Node:
         if self.op is None:
             return ()
         names = tuple(self.op.arguments(self.p))
-        if self.op.variadic or len(names) < len(self.inputs):
+        if len(names) < len(self.inputs) or (self.op.variadic and len(names) != len(self.inputs)):
             return tuple(f"arg{i}" for i in range(len(self.inputs)))
         return names
 
@@ -53,9 +53,16 @@ class Node:
         if self.op is None:
             return ()
         aux = getattr(self.op, "auxiliary", ())
-        if not aux:
+        # As in MXNet (nnvm), the inputs an operator writes in place (an optimizer's ``mom``)
+        # are auxiliary states too.
+        mutated = self.op.mutated_inputs(self.p) if self.op.mutates else ()
+        if not aux and not mutated:
             return ()
-        return tuple(i for i, name in enumerate(self.input_names()) if name in aux)
+        return tuple(
+            i
+            for i, name in enumerate(self.input_names())
+            if name in aux or (i in mutated and i < len(self.inputs))
+        )
 
     def __repr__(self) -> str:
         kind = "Variable" if self.op is None else self.op.name

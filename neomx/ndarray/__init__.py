@@ -74,6 +74,11 @@ def _install(module_globals):
 
 
 _install(globals())
+# mx.<nd|sym>.contrib.foreach / while_loop / cond: Python functions, not operators.
+from . import control_flow as _control_flow  # noqa: E402
+
+for _function in (_control_flow.foreach, _control_flow.while_loop, _control_flow.cond):
+    setattr(contrib, _function.__name__, _function)
 
 __all__ = [
     "NDArray",

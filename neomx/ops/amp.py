@@ -84,7 +84,7 @@ class AmpMulticast(Op):
     saves = ()
 
     def arguments(self, p):
-        return tuple(f"data{i}" for i in range(p.num_outputs))
+        return tuple(f"data_{i}" for i in range(p.num_outputs))
 
     def num_outputs(self, p):
         return p.num_outputs

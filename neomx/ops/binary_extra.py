@@ -48,10 +48,10 @@ def _grad_hypot(F, lhs, rhs, out, dy):
 
 
 _binary("broadcast_hypot", "hypot", _grad_hypot, base=_HypotBinary)
-_binary("_hypot", "hypot", _grad_hypot, broadcasts=False, base=_HypotBinary)
+_binary("_hypot", "hypot", _grad_hypot, ("_Hypot",), broadcasts=False, base=_HypotBinary)
 
 
-@register("_hypot_scalar")
+@register("_hypot_scalar", aliases=("_HypotScalar",))
 class HypotScalar(_Scalar):
     """Compute ``hypot(data, scalar)`` element by element (the scalar is cast to the data's
     dtype first, as in every MXNet scalar operator)."""
@@ -163,8 +163,35 @@ class SmoothL1(Op):
         return (F.broadcast_mul(dy[0], slope),)
 
 
-# MXNet 1.9.1's elementwise logical operators and their scalar forms (no CamelCase aliases),
-# which broadcast_logical_* in neomx.ops.elemwise complete.
+# MXNet 1.9.1's elementwise logical operators and their scalar forms (with its aliases
+# _Logical_And, _LogicalAndScalar), which broadcast_logical_* in neomx.ops.elemwise complete.
 for _name, _kernel in _COMPARE[6:]:
-    _binary(f"_{_name}", _kernel, None, broadcasts=False, base=_Compare)
-    _scalar_op(f"_{_name}_scalar", _kernel, None, compares=True)
+    _binary(f"_{_name}", _kernel, None, ("_" + _name.title(),), broadcasts=False, base=_Compare)
+    _scalar_op(
+        f"_{_name}_scalar",
+        _kernel,
+        None,
+        ("_" + _name.title().replace("_", "") + "Scalar",),
+        compares=True,
+    )
+
+
+@register("_identity_with_attr_like_rhs")
+class IdentityWithAttrLikeRhs(Op):
+    """Return ``lhs`` unchanged; ``rhs`` (same shape and dtype) only lends its attributes.
+
+    MXNet's gradient pass uses it to give a zero gradient ``rhs``'s storage type. No gradient
+    flows to ``rhs``.
+    """
+
+    inputs = ("lhs", "rhs")
+    saves = ()
+
+    def forward(self, xp, p, lhs, rhs, out=None):
+        if out is None:
+            return lhs.copy()
+        xp.copyto(out, lhs)
+        return out
+
+    def gradient(self, p, F, inputs, outputs, dy):
+        return dy[0], None

@@ -72,6 +72,7 @@ class _Binary(Op):
     kernel = ""
     quiet = False
     broadcasts = True
+    inplace = (0, 1)
 
     def infer_shape(self, p, lhs, rhs):
         if self.broadcasts:
@@ -79,7 +80,7 @@ class _Binary(Op):
                 return None
             return (lhs, rhs), (broadcast_shape(self.name, lhs, rhs),)
         merged = unify(self.name, "rhs", rhs, lhs) if lhs is not None else rhs
-        if not is_known(merged):
+        if merged is None:
             return None
         return (merged, merged), (merged,)
 
@@ -122,6 +123,8 @@ def _binary(name, kernel, grad, aliases=(), broadcasts=True, quiet=False, base=_
             "kernel": kernel,
             "broadcasts": broadcasts,
             "quiet": quiet,
+            # mod reads the divisor again after writing its result.
+            "inplace": (0,) if kernel == "mod" else (0, 1),
         },
     )
     if grad is not None:
@@ -190,6 +193,11 @@ _binary("elemwise_mul", "multiply", _grad_mul, ("_mul", "_Mul"), broadcasts=Fals
 _binary("elemwise_div", "divide", _grad_div, ("_div", "_Div"), broadcasts=False, quiet=True)
 _binary("_maximum", "maximum", _grad_maximum, ("_Maximum",), broadcasts=False)
 _binary("_minimum", "minimum", _grad_minimum, ("_Minimum",), broadcasts=False)
+# Symbol's ``%`` and ``**`` between two Symbols.
+_binary("_mod", "mod", _grad_mod, ("_Mod",), broadcasts=False, quiet=True)
+_binary("_power", "power", _grad_power, ("_Power",), broadcasts=False, quiet=True)
+# The sum MXNet's gradient pass inserts where gradients of one array meet.
+_binary("_grad_add", "add", _grad_add, broadcasts=False)
 
 _COMPARE = (
     ("equal", "equal"),
@@ -205,7 +213,8 @@ _COMPARE = (
 for _name, _kernel in _COMPARE:
     _binary(f"broadcast_{_name}", _kernel, None, base=_Compare)
     if not _name.startswith("logical"):
-        _binary(f"_{_name}", _kernel, None, ("_" + _name.title().replace("_", ""),),
+        # MXNet 1.9.1's aliases keep the underscore: _Greater_Equal, _Not_Equal.
+        _binary(f"_{_name}", _kernel, None, ("_" + _name.title(),),
                 broadcasts=False, base=_Compare)
 
 
@@ -214,6 +223,7 @@ class _Scalar(Op):
 
     params = Params(scalar=Float(1.0), is_int=Bool(True))
     infer_uses_params = False
+    inplace = (0,)
     kernel = ""
     reflected = False
     quiet = False
@@ -253,6 +263,8 @@ def _scalar_op(name, kernel, grad, aliases=(), reflected=False, quiet=False, com
             "reflected": reflected,
             "quiet": quiet,
             "compares": compares,
+            # mod reads the divisor again after writing its result.
+            "inplace": () if kernel == "mod" else (0,),
         },
     )
     if grad is None:
@@ -302,6 +314,8 @@ for _name, _kernel in _COMPARE[:6]:
 @register("_copy", aliases=("identity",))
 class Copy(Op):
     """Return a copy of the input."""
+
+    inplace = (0,)
 
     def forward(self, xp, p, data, out=None):
         if out is None:

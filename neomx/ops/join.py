@@ -58,6 +58,11 @@ class Concat(_Variadic):
         return tuple(grads)
 
 
+@register("_rnn_param_concat")
+class RNNParamConcat(Concat):
+    """Concat as Gluon's fused RNN layers use it to join their parameters into one vector."""
+
+
 @register("stack")
 class Stack(_Variadic):
     """Join the arrays along a new axis ``axis``; all shapes must be equal."""
@@ -92,6 +97,10 @@ class SliceChannel(Op):
 
     def num_outputs(self, p):
         return p.num_outputs
+
+    def output_names(self, p):
+        # Numbered even when there is one (MXNet 1.9.1: ``split0_output0``).
+        return tuple(f"output{i}" for i in range(p.num_outputs))
 
     def infer_shape(self, p, data):
         if not is_known(data):

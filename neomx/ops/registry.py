@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 
 from ..base import MXNetError, MXNetNotImplementedError, MXNetValueError, _Null
-from .infer import concrete_shapes, is_known, shape_str, unify, unify_dtype
+from .infer import concrete_shapes, shape_str, unify, unify_dtype
 from .params import Params
 
 __all__ = ["Op", "register", "lookup", "all_ops", "REGISTRY"]
@@ -24,6 +24,7 @@ class Op:
     variadic : inputs are given as ``*args`` (``concat``, ``add_n``).
     differentiable : whether ``gradient`` exists.
     mutates : inputs written in place as well as read (optimizer states).
+    auxiliary : inputs that are auxiliary states (BatchNorm's moving statistics).
     """
 
     name = ""
@@ -44,6 +45,17 @@ class Op:
     # as an optimizer's ``mom``: invoke makes the engine treat them as written (later readers
     # wait for the update) and bumps their version. Such operators define no direct_kernel.
     mutates: tuple[str, ...] = ()
+    # Names of inputs that are auxiliary states (MXNet's ListAuxiliaryStates): state the
+    # operator keeps across calls, such as BatchNorm's moving statistics, rather than values
+    # it is a function of. ``arguments(p)`` still lists them (they are inputs of the call);
+    # Symbol.list_auxiliary_states lists them and list_arguments leaves them out. They get no
+    # gradient, and the tape keeps them live: a gradient that reads one sees its value at
+    # backward time, without autograd's check for arrays written after recording.
+    auxiliary: tuple[str, ...] = ()
+    # Positions of the inputs whose buffer the first output may be written into when a
+    # planned executor finds the input otherwise dead (same shape and dtype): elementwise
+    # kernels that are a single ufunc call or finish reading the inputs before writing.
+    inplace: tuple[int, ...] = ()
     # False when shape/dtype inference ignores the parameters (scalar ops): memoised
     # inference then serves every parameter value.
     infer_uses_params = True
@@ -75,8 +87,9 @@ class Op:
         merged = None
         for name, shape in zip(self.arguments(p), shapes):
             merged = unify(self.name, name, shape, merged) if merged is not None else shape
-        if merged is None or not is_known(merged):
+        if merged is None:
             return None
+        # A partly known shape (0 = unknown) still completes the others, as in MXNet.
         return (merged,) * len(shapes), (merged,) * self.num_outputs(p)
 
     def infer_type(self, p, *dtypes):

@@ -238,6 +238,10 @@ class Sort(_Sort):
     )
     saves = ("data",)
 
+    def output_names(self, p):
+        # MXNet 1.9.1's sort has a hidden second output (the indices), hence the number.
+        return ("output0",)
+
     def forward(self, xp, p, data, out=None):
         flat, axis, order = self._order(xp, p, data)
         return into(xp, xp.take_along_axis(flat, order, axis=axis), out)
@@ -286,6 +290,11 @@ class TopK(_Sort):
 
     def num_outputs(self, p):
         return 2 if p.ret_typ == "both" else 1
+
+    def output_names(self, p):
+        # MXNet 1.9.1 computes the indices alongside the values (hidden for ret_typ='value'),
+        # so the value outputs are numbered.
+        return {"value": ("output0",), "both": ("output0", "output1")}.get(p.ret_typ, ("output",))
 
     def _count(self, p, shape):
         """k, checked against the length of the axis."""

@@ -26,7 +26,7 @@ from ..base import MXNetTypeError
 from . import special
 from .kernels import into
 from .params import Float, Params
-from .registry import Op, register
+from .registry import REGISTRY, Op, register
 
 _QUIET = {"divide": "ignore", "invalid": "ignore", "over": "ignore", "under": "ignore"}
 # The factors MXNet 1.9.1's degrees and radians multiply by, for every dtype (measured: the
@@ -63,6 +63,7 @@ class _Math(Op):
     integer_precision = np.float64
     quiet = True
     infer_uses_params = False
+    inplace = (0,)
 
     @staticmethod
     def compute(xp, p, x, out):
@@ -452,6 +453,8 @@ _define("BlockGrad", _copy, _zero,
 _define("make_loss", _copy, lambda F, p, x, y, dy: F.ones_like(dy),
         "Return the data unchanged and mark it as a loss: its gradient is ones, whatever "
         "gradient arrives from above.", integers="exact", quiet=False, saves=())
+# MXNet 1.9.1 names make_loss's output "loss" (``n_loss`` in list_outputs).
+type(REGISTRY["make_loss"]).output_names = lambda self, p: ("loss",)
 _define("_contrib_isnan", _indicator("isnan"), _zero,
         "Return 1 where the data is NaN and 0 elsewhere, in the data's dtype.",
         integers="exact", quiet=False, saves=(), sparse=False)

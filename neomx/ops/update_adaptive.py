@@ -268,6 +268,9 @@ class MPLambUpdatePhase2(Update):
     """
 
     inputs = ("weight", "g", "r1", "r2", "weight32")
+    # MXNet 1.9.1 declares weight32 mutable (though it never writes it), which makes it an
+    # auxiliary state of a Symbol.
+    auxiliary = ("weight32",)
     norm_inputs = ("r1", "r2")
     float32_inputs = ("g", "r1", "r2", "weight32")
     params = _LAMB_PHASE2_PARAMS

@@ -12,10 +12,12 @@ import types
 from .. import ops as _ops
 from ..ndarray.ndarray import _FLUENT, _FLUENT_OPS
 from .arith import attach_arithmetic
+from .binding import attach_executor_methods
 from .creation import (
     arange,
     eye,
     full,
+    histogram,
     hypot,
     linspace,
     maximum,
@@ -23,9 +25,11 @@ from .creation import (
     ones,
     pow,  # noqa: A004 - MXNet's name
     power,
+    split_v2,
     zeros,
 )
 from .frontend import make_symbol_function
+from .json import load, load_json
 from .symbol import Group, Symbol, Variable, var
 
 _internal = types.ModuleType(__name__ + "._internal", "Every operator, underscore names included.")
@@ -44,7 +48,9 @@ def _install(module_globals):
         setattr(_internal, op_name, function)
         prefix = next((pre for pre in _PREFIXES if op_name.startswith(pre)), None)
         if prefix is not None:
-            setattr(_PREFIXES[prefix], op_name[len(prefix) :], function)
+            # MXNet names these nodes after the short name: mx.sym.linalg.gemm2 -> gemm20.
+            short = op_name[len(prefix) :]
+            setattr(_PREFIXES[prefix], short, make_symbol_function(definition, op_name, short))
         elif not op_name.startswith("_"):
             setattr(op, op_name, function)
         module_globals.setdefault(op_name, function)
@@ -70,8 +76,15 @@ def _attach_fluent():
 
 
 _install(globals())
+# mx.<nd|sym>.contrib.foreach / while_loop / cond: Python functions, not operators.
+from . import control_flow as _control_flow  # noqa: E402
+from . import random  # noqa: E402 - needs the operators installed
+
+for _function in (_control_flow.foreach, _control_flow.while_loop, _control_flow.cond):
+    setattr(contrib, _function.__name__, _function)
 attach_arithmetic()
 _attach_fluent()
+attach_executor_methods()
 
 __all__ = [
     "Symbol",
@@ -89,6 +102,11 @@ __all__ = [
     "maximum",
     "minimum",
     "hypot",
+    "histogram",
+    "split_v2",
+    "random",
+    "load",
+    "load_json",
     "op",
     "contrib",
     "linalg",

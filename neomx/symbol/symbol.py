@@ -10,7 +10,14 @@ from __future__ import annotations
 import warnings
 
 from .. import attribute
-from ..base import MXNetIndexError, MXNetTypeError, MXNetValueError, dtype_flag
+from ..base import (
+    MXNetError,
+    MXNetIndexError,
+    MXNetNotImplementedError,
+    MXNetTypeError,
+    MXNetValueError,
+    dtype_flag,
+)
 from ..graph.infer import infer_shapes, infer_types
 from ..graph.node import Node, topo_order, variables
 
@@ -49,9 +56,10 @@ class Symbol:
         return self
 
     def __repr__(self):
-        if len(self._outputs) == 1:
-            return f"<Symbol {self.name}>"
-        return f"<Symbol group [{', '.join(self.list_outputs())}]>"
+        name = self.name
+        if name is not None:
+            return f"<Symbol {name}>"
+        return f"<Symbol group [{', '.join(node.name for node, _ in self._outputs)}]>"
 
     def __len__(self):
         return len(self._outputs)
@@ -93,8 +101,43 @@ class Symbol:
         return self._deep_copy()
 
     def copy(self):
-        """Return a deep copy: a new graph with the same structure and attributes."""
-        return self._deep_copy()
+        """Not available on Symbols, as in MXNet (use ``copy.deepcopy`` or ``__copy__``)."""
+        _ndarray_only("copy")
+
+    def asnumpy(self):
+        """Not available on Symbols (NDArray only), as in MXNet."""
+        _ndarray_only("asnumpy")
+
+    def asscalar(self):
+        """Not available on Symbols (NDArray only), as in MXNet."""
+        _ndarray_only("asscalar")
+
+    def as_in_context(self):
+        """Not available on Symbols (NDArray only), as in MXNet."""
+        _ndarray_only("as_in_context")
+
+    def backward(self):
+        """Not available on Symbols: bind an executor and call its ``backward``."""
+        _ndarray_only("backward")
+
+    def detach(self):
+        """Not available on Symbols (NDArray only), as in MXNet."""
+        _ndarray_only("detach")
+
+    def wait_to_read(self):
+        """Not available on Symbols (NDArray only), as in MXNet."""
+        _ndarray_only("wait_to_read")
+
+    def gradient(self, wrt):
+        """Not implemented in MXNet 1.x either: bind an executor and call its ``backward``."""
+        raise MXNetNotImplementedError(
+            "Symbol.gradient is not implemented (as in MXNet 1.9.1); bind the Symbol and use "
+            "the executor's backward"
+        )
+
+    def as_nd_ndarray(self):
+        """Return this Symbol (already a legacy, non-NumPy Symbol)."""
+        return self
 
     def _deep_copy(self):
         """Copy the graph: new nodes with the same operators, names and attributes."""
@@ -139,20 +182,21 @@ class Symbol:
         return Symbol(entries)
 
     def get_children(self):
-        """Return the inputs of this Symbol's node as one Symbol, or None for a variable."""
-        if len(self._outputs) != 1:
-            raise MXNetValueError("get_children: the Symbol must have exactly one output")
-        node = self._outputs[0][0]
-        if not node.inputs:
-            return None
-        return Symbol(node.inputs)
+        """Return the inputs of this Symbol's nodes as one Symbol, or None when there are none
+        (variables)."""
+        entries, seen = [], set()
+        for node, _ in self._outputs:
+            if id(node) not in seen:
+                seen.add(id(node))
+                entries.extend(node.inputs)
+        return Symbol(entries) if entries else None
 
     # ---- attributes ---------------------------------------------------------------------
 
     def attr(self, key):
         """Return the attribute ``key`` of this Symbol's node (None when unset)."""
-        if len(self._outputs) != 1:
-            raise MXNetValueError("attr: the Symbol must have exactly one output")
+        if self.name is None:
+            raise MXNetValueError("attr: the Symbol must be the outputs of one node")
         attrs = self._outputs[0][0].attrs
         value = attrs.get(key)
         return value if value is not None else attrs.get(attribute.hidden_key(key))
@@ -166,8 +210,8 @@ class Symbol:
             raise MXNetValueError(
                 "list_attr: recursive=True is deprecated in MXNet 1.x; use attr_dict()"
             )
-        if len(self._outputs) != 1:
-            raise MXNetValueError("list_attr: the Symbol must have exactly one output")
+        if self.name is None:
+            raise MXNetValueError("list_attr: the Symbol must be the outputs of one node")
         return _visible_attrs(self._outputs[0][0].attrs)
 
     def attr_dict(self):
@@ -199,18 +243,20 @@ class Symbol:
         """Replace variables of this graph in place, as ``__call__`` does on a copy."""
         args_nodes = variables(self._nodes())[0]
         substitute = {}
-        if args and kwargs:
-            raise MXNetTypeError("compose: pass the Symbols positionally or by name, not both")
-        for i, value in enumerate(args):
-            if i >= len(args_nodes):
-                raise MXNetValueError(
-                    f"compose: got {len(args)} positional Symbols for {len(args_nodes)} arguments"
-                )
-            substitute[args_nodes[i]] = _single_entry(value, f"argument {i}")
+        if args:
+            # MXNet 1.9.1 composes a built graph by keyword only.
+            raise MXNetTypeError(
+                "compose: a Symbol's inputs are replaced by name only, e.g. net(data=other); "
+                f"got {len(args)} positional argument(s)"
+            )
         by_name = {node.name: node for node in args_nodes}
         for key, value in kwargs.items():
-            if key in by_name:
-                substitute[by_name[key]] = _single_entry(value, key)
+            if key not in by_name:
+                raise MXNetValueError(
+                    f"compose: keyword argument {key!r} is not an argument of the Symbol; "
+                    f"candidates are {list(by_name)}"
+                )
+            substitute[by_name[key]] = _single_entry(value, key)
         if name is not None and len(self._outputs) == 1:
             self._outputs[0][0].name = name
         if not substitute:
@@ -248,7 +294,7 @@ class Symbol:
 
     def _infer_shape(self, partial, args, kwargs):
         nodes, given = self._given("infer_shape", args, kwargs, _as_shape)
-        table = infer_shapes(nodes, given)
+        table = _with_arguments("infer_shape", given, infer_shapes, nodes)
         arg_nodes, aux_nodes = variables(nodes)
         arg_shapes = [table.get((n, 0)) for n in arg_nodes]
         aux_shapes = [table.get((n, 0)) for n in aux_nodes]
@@ -262,10 +308,14 @@ class Symbol:
                 [s if s is not None else unknown for s in aux_shapes],
             )
         if not complete:
-            missing = [n.name for n, s in zip(arg_nodes, arg_shapes) if not _known(s)]
+            missing = "".join(
+                f"\n\t{n.name}: {s if s is not None else ()}"
+                for n, s in zip(arg_nodes, arg_shapes)
+                if not _known(s)
+            )
             warnings.warn(
                 "Cannot decide shape for the following arguments (0s in shape means unknown "
-                f"dimensions). Consider providing them as input: {missing}",
+                f"dimensions). Consider providing them as input:{missing}",
                 stacklevel=3,
             )
             return None, None, None
@@ -289,12 +339,20 @@ class Symbol:
 
     def _infer_type(self, partial, args, kwargs):
         nodes, given = self._given("infer_type", args, kwargs, _as_dtype)
-        table = infer_types(nodes, given)
+        table = _with_arguments("infer_type", given, infer_types, nodes)
         arg_nodes, aux_nodes = variables(nodes)
         arg_types = [table.get((n, 0)) for n in arg_nodes]
         aux_types = [table.get((n, 0)) for n in aux_nodes]
         out_types = [table.get(entry) for entry in self._outputs]
         if not partial and any(t is None for t in arg_types + aux_types + out_types):
+            missing = "".join(
+                f"\n\t{n.name}: None" for n, t in zip(arg_nodes, arg_types) if t is None
+            )
+            warnings.warn(
+                "Cannot decide type for the following arguments. Consider providing them as "
+                f"input:{missing}",
+                stacklevel=3,
+            )
             return None, None, None
         to_type = lambda t: None if t is None else t.type  # noqa: E731
         return (
@@ -320,20 +378,42 @@ class Symbol:
 
     def debug_str(self):
         """Return a readable listing of the graph's nodes, their inputs and attributes."""
-        lines = []
-        for node in self._nodes():
+        lines = ["Symbol Outputs:"]
+        lines += [f"\toutput[{i}]={n.name}({k})" for i, (n, k) in enumerate(self._outputs)]
+        nodes = self._nodes()
+        # A variable's version counts the operators that write it (auxiliary states).
+        written = {id(n.inputs[i][0]) for n in nodes for i in n.auxiliary_positions()}
+        for node in nodes:
             if node.op is None:
                 lines.append(f"Variable:{node.name}")
                 continue
-            lines.append("-" * 40)
+            lines.append("-" * 20)
             lines.append(f"Op:{node.op.name}, Name={node.name}")
             lines.append("Inputs:")
             for i, (src, index) in enumerate(node.inputs):
-                lines.append(f"\targ[{i}]={src.output_name(index)}")
+                version = ""
+                if src.op is None:
+                    version = f" version={int(id(src) in written)}"
+                lines.append(f"\targ[{i}]={src.name}({index}){version}")
             if node.attrs:
                 lines.append("Attrs:")
                 lines.extend(f"\t{key}={value}" for key, value in sorted(node.attrs.items()))
         return "\n".join(lines) + "\n"
+
+
+def _with_arguments(what, given, infer, nodes):
+    """Run ``infer``; on failure add the given inputs to the message, as MXNet does."""
+    try:
+        return infer(nodes, given)
+    except MXNetError as err:
+        listed = "".join(f"\n  {node.name}: {value}" for node, value in given.items())
+        raise type(err)(f"{err}\n{what} error. Arguments:{listed}") from err
+
+
+def _ndarray_only(name):
+    raise MXNetNotImplementedError(
+        f"Function {name} is not implemented for Symbol and only available in NDArray."
+    )
 
 
 def _visible_attrs(attrs):
@@ -417,7 +497,8 @@ def Variable(  # noqa: N802 - MXNet's name
         {attribute.hidden_key(k): _attr_string(k, v) for k, v in (attr or {}).items()}
     )
     if shape is not None:
-        attrs["__shape__"] = str(_as_shape(shape))
+        _as_shape(shape)  # validate; MXNet stores the value as given ("3", "(2, 3)")
+        attrs["__shape__"] = str(shape)
     if lr_mult is not None:
         attrs["__lr_mult__"] = str(lr_mult)
     if wd_mult is not None:

@@ -80,6 +80,8 @@ for _name, _reference in _ARITH.items():
         "sub": "elemwise_sub",
         "mul": "elemwise_mul",
         "div": "elemwise_div",
+        "mod": "_mod",
+        "power": "_power",
         "maximum": "_maximum",
         "minimum": "_minimum",
     }.get(_name)
@@ -88,7 +90,11 @@ for _name, _reference in _ARITH.items():
             _elemwise,
             Case(_maker(_name, (2, 3), (2, 3)), reference=_reference, label="2d"),
             Case(_maker(_name, (1,), (1,)), reference=_reference, label="one-element"),
-            Case(fixed(_INT_LHS, _INT_RHS, dtype="int32"), label="int32", grad=False),
+            Case(
+                fixed(_INT_LHS, _INT_EXPONENT if _name == "power" else _INT_RHS, dtype="int32"),
+                label="int32",
+                grad=False,
+            ),
         )
         add_errors(
             _elemwise,
@@ -109,6 +115,22 @@ add(
         grad=False,
     ),
 )
+add(
+    "_mod",
+    Case(
+        fixed([-7.5, 7.5, 5.0, 0.0], [2.0, -2.0, 0.0, 3.0]),
+        reference=_mod,
+        label="zero-divisor",
+        grad=False,
+    ),
+)
+add(
+    "_grad_add",
+    Case(floats((2, 3), (2, 3)), reference=np.add, label="2d"),
+    Case(floats((1,), (1,)), reference=np.add, label="one-element"),
+    Case(fixed(_INT_LHS, _INT_RHS, dtype="int32"), reference=np.add, label="int32", grad=False),
+)
+add_errors("_grad_add", ErrorCase(floats((2, 3), (3, 2)), match=r"_grad_add.*rhs.*\(3, 2\)"))
 add(
     "broadcast_mul",
     # Over 512 elements: the numeric gradient is checked along one random direction.

@@ -264,3 +264,19 @@ for _name, _ufunc in (
             grad=False,
         ),
     )
+
+add(
+    "_identity_with_attr_like_rhs",
+    Case(floats((2, 3), (2, 3)), reference=lambda lhs, rhs: lhs.copy(), label="2d"),
+    Case(floats((1,), (1,)), reference=lambda lhs, rhs: lhs.copy(), label="one-element"),
+    Case(
+        fixed([[1, -2, 3]], [[0, 0, 0]], dtype="int32"),
+        reference=lambda lhs, rhs: lhs.copy(),
+        label="int32",
+        grad=False,
+    ),
+)
+add_errors(
+    "_identity_with_attr_like_rhs",
+    ErrorCase(floats((2, 3), (3, 2)), match=r"_identity_with_attr_like_rhs.*rhs.*\(3, 2\)"),
+)

@@ -26,6 +26,11 @@ add_errors(
     ErrorCase(floats((2, 3), (3, 3)), {"dim": 1}, match=r"Concat.*arg1.*\(3, 3\)"),
     ErrorCase(floats((2, 3), (2, 3)), {"dim": 2}, match=r"Concat.*dim"),
 )
+add(
+    "_rnn_param_concat",
+    Case(floats((6,), (4,)), {"dim": 0}, lambda *xs: np.concatenate(xs, 0), label="vectors"),
+    Case(floats((2, 3), (2, 1)), {"dim": 1}, lambda *xs: np.concatenate(xs, 1), label="dim1"),
+)
 
 add(
     "stack",

@@ -31,7 +31,7 @@ GRADIENT_DEFINED.update(
         "MakeLoss",
     }
 )
-# neomx's backward operators take (output, label[, ograd]) and the layer's parameters.
+# neomx's backward operators take (output, label) and the layer's parameters.
 NEOMX_ONLY.update({"_backward_SoftmaxOutput", "_backward_SVMOutput"})
 
 SOFTMAX_OUTPUT_DEFAULTS = {
@@ -68,9 +68,9 @@ def softmax_output_forward(multi_output=False, preserve_shape=False, **_):
     return reference
 
 
-def softmax_output_gradient(output, label, ograd=None, **params):
+def softmax_output_gradient(output, label, **params):
     """The data gradient of SoftmaxOutput, element by element, as MXNet 1.9.1 defines it
-    (except ``out_grad``, which multiplies by ``ograd``, the head gradient)."""
+    (``out_grad`` multiplies by the output, not by the head gradient as MXNet documents)."""
     p = {**SOFTMAX_OUTPUT_DEFAULTS, **params}
     y = output.astype(np.float64)
     ignore = int(p["ignore_label"])
@@ -114,8 +114,8 @@ def softmax_output_gradient(output, label, ograd=None, **params):
             "valid": max(count, 1), "batch": labels.size, "null": 1
         }[p["normalization"]]
     grad = grad.reshape(y.shape) * scale
-    if ograd is not None:
-        grad = grad * ograd
+    if p["out_grad"]:
+        grad = grad * y
     return grad.astype(output.dtype)
 
 
@@ -175,9 +175,16 @@ _SOFTMAX_OUTPUT_CASES = (
     ("probability-labels", _probability_labels((3, 4)),
      {"normalization": "batch", "smooth_alpha": 0.3}),
     ("float64", _labelled((4, 5), (4,), 5, dtype="float64"), {"normalization": "batch"}),
-    # MXNet 1.9.1 multiplies by the softmax output here, not the head gradient (known
-    # difference in tests/ops/test_golden.py).
+    # MXNet 1.9.1 multiplies by the softmax output here, not by the head gradient as it
+    # documents.
     ("out-grad", _labelled((3, 4), (3,), 4), {"out_grad": True}),
+    ("out-grad-scale-batch", _labelled((3, 4), (3,), 4),
+     {"out_grad": True, "grad_scale": 2.0, "normalization": "batch"}),
+    ("out-grad-ignore-smooth", _labelled((6, 3), (6,), 3, _IGNORED),
+     {"out_grad": True, "use_ignore": True, "smooth_alpha": 0.1}),
+    ("out-grad-multi-output", _labelled((2, 3, 4), (2, 4), 3),
+     {"out_grad": True, "multi_output": True}),
+    ("out-grad-probability-labels", _probability_labels((3, 4)), {"out_grad": True}),
 )
 for _label, _make, _params in _SOFTMAX_OUTPUT_CASES:
     add("SoftmaxOutput", Case(_make, _params, softmax_output_forward(**_params), label=_label,
@@ -199,14 +206,11 @@ add_errors(
 
 
 def _backward_inputs(make, params):
-    """(output, label[, ograd]) of SoftmaxOutput from a (data, label) maker."""
+    """(output, label) of SoftmaxOutput from a (data, label) maker."""
 
     def inputs(rng):
         data, label = make(rng)
-        arrays = [softmax_output_forward(**params)(data, label), label]
-        if params.get("out_grad"):
-            arrays.append(rng.standard_normal(data.shape).astype(data.dtype))
-        return arrays
+        return [softmax_output_forward(**params)(data, label), label]
 
     return inputs
 

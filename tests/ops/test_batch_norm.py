@@ -228,9 +228,11 @@ def test_empty_batch_cannot_train():
 
 
 def test_aux_inputs_are_mutated_inputs():
-    """Symbols list moving_mean and moving_var as auxiliary states from ``mutates``."""
+    """moving_mean and moving_var are auxiliary states (``auxiliary``, what Symbols list),
+    written in place by a training forward (``mutates``)."""
     op = REGISTRY["BatchNorm"]
     p = op.params.default(op.name)
+    assert op.auxiliary == ("moving_mean", "moving_var")
     assert [op.arguments(p)[i] for i in op.mutated_inputs(p)] == ["moving_mean", "moving_var"]
     assert op.num_outputs(p) == 3 and op.num_visible_outputs(p) == 1
     assert op.output_names(p) == ("output", "mean", "var")

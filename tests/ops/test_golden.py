@@ -121,9 +121,7 @@ KNOWN_DIFFERENCES = {
     "SoftmaxActivation-float64": "MXNet 1.9.1's SoftmaxActivation fails on float64 on the CPU; "
     "neomx computes it",
     "CTCLoss-float64": "MXNet 1.9.1's CTCLoss fails on float64 on the CPU; neomx computes it",
-    "SoftmaxOutput-out-grad": "MXNet 1.9.1's out_grad=True multiplies the gradient by the "
-    "softmax output instead of the head gradient (its backward reads the output in the head "
-    "gradient's place); neomx multiplies by the head gradient, as documented",
+    "Crop-float64": "MXNet 1.9.1's Crop takes only float32; neomx crops any dtype",
 }
 
 

@@ -5,6 +5,7 @@ from . import (  # noqa: F401 - imported to register
     batch_norm,
     convolution,
     correlation,
+    crop,
     ctc,
     deconvolution,
     dropout,
@@ -18,4 +19,5 @@ from . import (  # noqa: F401 - imported to register
     rnn,
     roi_align,
     softmax,
+    sparse_reg,
 )

@@ -97,6 +97,7 @@ class Activation(Op):
         )
     )
     saves = ("data", "outputs")
+    inplace = (0,)
 
     def infer_type(self, p, dtype):
         refuse_integers(self.name, dtype)

@@ -77,6 +77,7 @@ class BatchNorm(Op):
         max_calib_range=Float(None, doc="Quantization calibration; unused in float."),
     )
     mutates = ("moving_mean", "moving_var")
+    auxiliary = ("moving_mean", "moving_var")
     runtime = ("is_train",)
     # The moving statistics stay out: a training forward rewrites them, and a layer applied
     # twice in one recorded graph must not trip autograd's in-place check.

@@ -85,7 +85,9 @@ def _softmax_output_params():
         use_ignore=Bool(False, doc="Whether ignore_label gets no gradient."),
         preserve_shape=Bool(False, doc="Softmax along the last axis."),
         normalization=_NORMALIZATION,
-        out_grad=Bool(False, doc="Multiplies the gradient with the output gradient."),
+        out_grad=Bool(
+            False, doc="Multiplies the gradient by the softmax output (MXNet 1.9.1's behaviour)."
+        ),
         smooth_alpha=Float(0.0, doc="Label smoothing: the probability moved off the label."),
     )
 
@@ -108,8 +110,9 @@ class SoftmaxOutput(_LossOutput):
     by n times the positions per sample) or of labels other than ``ignore_label``
     (``valid``); ``multi_output`` without ``valid`` also divides by the positions per sample.
     ``smooth_alpha`` takes the target ``1 - alpha`` at the label and ``alpha / (k - 1)``
-    elsewhere (not with ``multi_output``). ``out_grad`` multiplies by the head gradient
-    (MXNet 1.9.1 multiplies by the softmax output instead, a known bug).
+    elsewhere (not with ``multi_output``). ``out_grad`` multiplies the gradient by the
+    softmax output: MXNet documents a product with the head gradient, but 1.9.1's backward
+    reads the output in the head gradient's place, and neomx does what 1.9.1 does.
 
     >>> mx.nd.SoftmaxOutput(mx.nd.array([[1.0, 1.0]]), mx.nd.array([0.0]))
     <BLANKLINE>
@@ -149,30 +152,23 @@ class SoftmaxOutput(_LossOutput):
         return out if target is not None else deliver(xp, result, out, data.dtype)
 
     def gradient(self, p, F, inputs, outputs, dy):
-        extra = (dy[0],) if p.out_grad else ()
-        grad = F._backward_SoftmaxOutput(
-            outputs[0], inputs[1], *extra, **changed_params(self.params, p)
-        )
+        grad = F._backward_SoftmaxOutput(outputs[0], inputs[1], **changed_params(self.params, p))
         return grad, None
 
 
 @register("_backward_SoftmaxOutput")
 class SoftmaxOutputBackward(Op):
-    """The gradient of SoftmaxOutput's data from its ``output`` and ``label`` (and, with
-    ``out_grad``, the head gradient ``ograd``); SoftmaxOutput's parameters."""
+    """The gradient of SoftmaxOutput's data from its ``output`` and ``label``;
+    SoftmaxOutput's parameters (``out_grad`` multiplies by ``output``, as MXNet 1.9.1)."""
 
-    inputs = ("output", "label", "ograd")
+    inputs = ("output", "label")
     params = _softmax_output_params()
     differentiable = False
 
-    def arguments(self, p):
-        return self.inputs if p.out_grad else ("output", "label")
-
-    def infer_shape(self, p, output, label, ograd=None):
+    def infer_shape(self, p, output, label):
         if not is_known(output) or label is None:
             return None
-        shapes = (output, label, output) if p.out_grad else (output, label)
-        return shapes, (output,)
+        return (output, label), (output,)
 
     def infer_type(self, p, *dtypes):
         dtype = unify_dtype(self.name, self.arguments(p), dtypes)
@@ -180,7 +176,7 @@ class SoftmaxOutputBackward(Op):
             return None
         return (dtype,) * len(dtypes), (dtype,)
 
-    def forward(self, xp, p, output, label, ograd=None, out=None):
+    def forward(self, xp, p, output, label, out=None):
         y = widened(output)
         if label.shape == output.shape:
             # Probability labels: no ignoring, smoothing or normalization (as MXNet).
@@ -189,8 +185,9 @@ class SoftmaxOutputBackward(Op):
             grad = self._per_position(xp, p, y, label)
         else:
             grad = self._per_row(xp, p, y, label)
-        if ograd is not None:
-            grad *= ograd
+        if p.out_grad:
+            # MXNet 1.9.1's backward takes the softmax output for the head gradient here.
+            grad *= y
         return into(xp, grad.astype(output.dtype, copy=False), out)
 
     def _per_row(self, xp, p, y, label):

@@ -14,6 +14,7 @@ the offsets of the whole window in row-major order, which MXNet's tie rule needs
 from __future__ import annotations
 
 import itertools
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -24,6 +25,7 @@ from ..kernels import into
 from ..params import Bool, Enum, Int, Params, Shape
 from ..registry import Op, register
 from ..spatial import float_type
+from .pooling_phases import max_gradient, max_pool, phases_for, spread_windows, window_sums
 
 __all__ = ["Pooling", "BackwardPooling"]
 
@@ -258,11 +260,28 @@ def _global(geo) -> bool:
     return all(o == 1 and k == n for o, k, n in zip(geo.out, geo.kernel, geo.size))
 
 
+def _global_sum(xp, source, geo, out):
+    """The sum of each whole map; on NumPy with the maps' axes last, one ``vecdot`` with a
+    vector of ones: about twice as fast as ``sum`` over short rows, and single-threaded (a
+    BLAS matrix-vector product is faster still on an idle machine, but its threads stall
+    behind other processes on a busy one)."""
+    count = len(geo.axes)
+    if xp is not np or geo.axes[-1] != source.ndim - 1 or not source.flags.c_contiguous:
+        return xp.sum(source, axis=geo.axes, keepdims=True, out=out)
+    maps = source.reshape(-1, math.prod(source.shape[-count:]))
+    sums = np.vecdot(maps, np.ones(maps.shape[1], dtype=source.dtype))
+    shape = source.shape[:-count] + (1,) * count
+    if out is None:
+        return sums.reshape(shape)
+    xp.copyto(out, sums.reshape(shape))
+    return out
+
+
 def _reduce_windows(xp, source, geo, combine, dtype, out):
     """Reduce every window of the padded ``source`` with the ufunc ``combine``, one spatial
     axis at a time from the outermost; the last pass writes into ``out`` if given."""
     if combine is xp.add and _global(geo):
-        return xp.sum(source, axis=geo.axes, keepdims=True, out=out)
+        return _global_sum(xp, source, geo, out)
     result = source
     last = len(geo.axes) - 1
     for n, (axis, kernel, size) in enumerate(zip(geo.axes, geo.kernel, geo.out)):
@@ -291,17 +310,28 @@ def pool(xp, p, geo, data, out=None):
     if 0 in shape or 0 in geo.kernel:
         # Nothing to pool: no windows, or windows over empty maps (global pooling).
         return _result(xp, xp.full(shape, fill, dtype=dtype), out, data.dtype)
-    source = _padded(xp, data, geo, fill, dtype)
-    if p.pool_type == "lp":
-        source = _powered(source, p.p_value)
     target = out if out is not None and out.dtype == dtype else None
-    if p.pool_type == "max":
-        # fmax skips NaN as MXNet's comparisons do; windows of only NaN or -inf end at the
-        # lowest finite value, MXNet's starting point.
-        acc = _reduce_windows(xp, source, geo, xp.fmax, dtype, target)
-        xp.fmax(acc, dtype.type(_lowest(dtype)), out=acc)
+    phases = _phases(xp, geo, data, target)
+    if phases is not None:
+        acc = target if target is not None else xp.empty(shape, dtype=dtype)
+        if p.pool_type == "max":
+            acc = max_pool(phases, data, dtype.type(fill), acc)
+        else:
+            values = data.astype(dtype, copy=False)
+            acc = window_sums(
+                phases, _powered(values, p.p_value) if p.pool_type == "lp" else values, acc
+            )
     else:
-        acc = _reduce_windows(xp, source, geo, xp.add, dtype, target)
+        source = _padded(xp, data, geo, fill, dtype)
+        if p.pool_type == "lp":
+            source = _powered(source, p.p_value)
+        if p.pool_type == "max":
+            # fmax skips NaN as MXNet's comparisons do; windows of only NaN or -inf end at the
+            # lowest finite value, MXNet's starting point.
+            acc = _reduce_windows(xp, source, geo, xp.fmax, dtype, target)
+            xp.fmax(acc, dtype.type(_lowest(dtype)), out=acc)
+        else:
+            acc = _reduce_windows(xp, source, geo, xp.add, dtype, target)
     if p.pool_type == "avg":
         count_include_pad = p.count_include_pad is not False
         acc /= xp.asarray(_divisor(geo, count_include_pad, data.ndim).astype(dtype))
@@ -310,19 +340,31 @@ def pool(xp, p, geo, data, out=None):
     return _result(xp, acc, out, data.dtype)
 
 
+def _phases(xp, geo, data, out):
+    """The phase-plane layout (pooling_phases.py) for these windows, or None where it does
+    not apply: it needs NumPy, overlapping windows, the spatial axes last and ``out`` (if
+    any) contiguous."""
+    if xp is not np or not geo.overlapping or geo.axes[-1] != data.ndim - 1:
+        return None
+    if out is not None and not out.flags.c_contiguous:
+        return None
+    return phases_for(geo, data.shape)
+
+
 def _unpool_global_max(xp, geo, head, data, output):
     """Global max pooling's gradient: the first maximum of each map in row-major order
     takes it all (a direct search beats visiting every offset of a map-sized window)."""
     last = tuple(range(-len(geo.axes), 0))
     moved = xp.moveaxis(data, geo.axes, last)
-    flat = moved.reshape(moved.shape[: -len(geo.axes)] + (-1,))
-    top = xp.moveaxis(output, geo.axes, last)
-    hits = flat == top.reshape(top.shape[: -len(geo.axes)] + (1,))
-    first = xp.argmax(hits, axis=-1)[..., None]
+    maps = moved.reshape(-1, math.prod(geo.size))
+    hits = maps == xp.moveaxis(output, geo.axes, last).reshape(-1, 1)
+    first = xp.argmax(hits, axis=-1)
+    rows = xp.arange(maps.shape[0])
     # No element equals an all-NaN map's lowest-value output: no gradient there.
-    chosen = (xp.arange(flat.shape[-1]) == first) & hits
-    values = xp.moveaxis(head, geo.axes, last).reshape(first.shape)
-    return xp.moveaxis((chosen * values).reshape(moved.shape), last, geo.axes)
+    values = xp.moveaxis(head, geo.axes, last).reshape(-1)
+    grad = xp.zeros(maps.shape, dtype=head.dtype)
+    grad[rows, first] = xp.where(hits[rows, first], values, 0)
+    return xp.moveaxis(grad.reshape(moved.shape), last, geo.axes)
 
 
 def unpool(xp, p, geo, ograd, data, output, out=None):
@@ -338,8 +380,21 @@ def unpool(xp, p, geo, ograd, data, output, out=None):
     head = ograd if ograd.dtype == dtype else ograd.astype(dtype)
     if geo.global_pool and p.pool_type == "max":
         return _result(xp, _unpool_global_max(xp, geo, head, data, output), out, data.dtype)
+    target = out if out is not None and out.dtype == dtype else None
+    phases = None if geo.global_pool else _phases(xp, geo, data, target)
+    if phases is not None:
+        grad = target if target is not None else xp.empty(data.shape, dtype=dtype)
+        if p.pool_type == "max":
+            lowest = _lowest(dtype)
+            output = output.astype(dtype, copy=False)
+            if max_gradient(phases, head, data, output, lowest, grad) is not None:
+                return _result(xp, grad, out, data.dtype)
+        elif p.pool_type != "lp":
+            head = _averaged(xp, p, geo, head, data.ndim)
+            return _result(xp, spread_windows(phases, head, grad), out, data.dtype)
     # Without padding the gradient can be built in ``out`` itself.
-    target = out if out is not None and out.dtype == dtype and not geo.padded else None
+    if geo.padded:
+        target = None
     if p.pool_type == "max":
         grad = _unpool_max(xp, geo, head, data, output.astype(dtype, copy=False), target)
     else:
@@ -420,13 +475,19 @@ def _spread_windows(xp, head, geo, target):
     return result
 
 
+def _averaged(xp, p, geo, head, ndim):
+    """The output gradient divided by each window's divisor, for average pooling."""
+    if p.pool_type != "avg":
+        return head
+    count_include_pad = p.count_include_pad is not False
+    return head / xp.asarray(_divisor(geo, count_include_pad, ndim).astype(head.dtype))
+
+
 def _unpool_sums(xp, p, geo, head, data, output, target):
     """Sum, average and Lp pooling: the transpose of window sums, with the Lp gradient
     (x / y) ** (p - 1) split into a factor per window and one per input."""
     dtype = head.dtype
-    if p.pool_type == "avg":
-        count_include_pad = p.count_include_pad is not False
-        head = head / xp.asarray(_divisor(geo, count_include_pad, data.ndim).astype(dtype))
+    head = _averaged(xp, p, geo, head, data.ndim)
     lp_power = p.p_value - 1 if p.pool_type == "lp" else 0
     if not lp_power:
         return _spread_windows(xp, head, geo, target)

@@ -8,7 +8,7 @@ their own precision, and the result is cast to ``dtype``. Positions at or beyond
 Speed: the gradient is one fused backward operator per function (``_backward_softmax``,
 ...), itself differentiable, rather than four elementwise operators, and on the CPU the
 forward along the last axis avoids NumPy's slow row broadcasts where it can (see
-``_softmax_last_axis``). benchmarks/nn_softmax.py measures it against PyTorch.
+``_softmax_last_axis``). benchmarks/nn_ops.py measures it against PyTorch.
 """
 
 from __future__ import annotations
@@ -19,16 +19,17 @@ import numpy as np
 
 from ...base import MXNetError, MXNetTypeError, MXNetValueError
 from ..infer import is_known, normalize_axis, shape_str, unify_dtype
+from ..kernels import along_rows
 from ..params import Bool, DType, Enum, Float, Int, Params
 from ..registry import Op, register
 from .activation import buffer_for, deliver, refuse_integers, widened
 
-# Below this global maximum exp(x) cannot overflow float32 (exp(60) ~ 1e26), so the CPU path
-# skips subtracting anything.
-_NO_SHIFT_LIMIT = 60.0
-# The CPU path keeps its result only if every row's largest term exp(max - shift) is at least
+# The CPU path keeps its result only if every row's largest term exp(x - shift) is at least
 # exp(-20): then no row's result depends on values that underflowed (see _softmax_last_axis).
 _SMALLEST_ROW_MAX = math.exp(-20.0)
+# Above this row sum the CPU path shifts by the global maximum: exp may have overflowed, and
+# the reciprocal of the sum would lose precision as a float32 subnormal (below 1.2e-38).
+_LARGEST_ROW_SUM = 1e30
 _LENGTH_DTYPES = ("int32", "int64")
 
 
@@ -61,28 +62,32 @@ def _softmax_exact(xp, x, axis, out):
 def _softmax_last_axis(x, out):
     """Softmax of a NumPy array along its last axis, or None where this shortcut does not apply.
 
-    NumPy broadcasts a (rows, 1) operand through a slow loop (about 2.5x an elementwise pass),
-    so instead of subtracting each row's maximum this shifts by the global maximum only when
-    exp could overflow, and sums the rows with a BLAS matrix-vector product. Softmax is
-    invariant to the shift; the result is kept only when every row's largest term is at least
+    NumPy broadcasts a (rows, 1) operand slowly, so instead of subtracting each row's maximum
+    this takes exp of the data as it is, sums the rows with a BLAS matrix-vector product and
+    scales each row by its reciprocal sum in one row loop (``along_rows``). Softmax is
+    invariant to a shift; only when a sum is huge (or exp overflowed) it shifts by the global
+    maximum instead. The result is kept only when every row's largest term is at least
     exp(-20) (checked on the sums: a row sum is at most ``n`` times its largest term). Then the
     only terms that lose precision to underflow (exp below -87 in float32) weigh less than
     exp(-67) of their row's sum: results under 1e-29 may lose relative precision, no others
     change. Otherwise (NaN, infinities, rows far below the maximum) the exact path runs.
     """
-    top = float(x.max())
-    if not math.isfinite(top):
-        return None
-    if top > _NO_SHIFT_LIMIT:
-        terms = np.subtract(x, x.dtype.type(top), out=out)
-        np.exp(terms, out=terms)
-    else:
-        terms = np.exp(x, out=out)
     size = x.shape[-1]
-    sums = terms.reshape(-1, size) @ np.ones(size, dtype=terms.dtype)
+    ones = np.ones(size, dtype=x.dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        terms = np.exp(x, out=out)
+        sums = terms.reshape(-1, size) @ ones
+    if not sums.max() <= _LARGEST_ROW_SUM:
+        top = float(x.max())
+        if not math.isfinite(top):
+            return None
+        terms = np.subtract(x, x.dtype.type(top), out=terms)
+        np.exp(terms, out=terms)
+        sums = terms.reshape(-1, size) @ ones
     if not sums.min() >= size * _SMALLEST_ROW_MAX:
         return None
-    return np.divide(terms, sums.reshape(terms.shape[:-1] + (1,)), out=terms)
+    scales = np.divide(1.0, sums, out=sums).reshape(terms.shape[:-1] + (1,))
+    return along_rows(np, np.multiply, terms, scales, terms)
 
 
 def softmax(xp, x, axis, out=None):
@@ -90,7 +95,9 @@ def softmax(xp, x, axis, out=None):
     if x.size == 0:
         return xp.empty_like(x) if out is None else out
     if xp is np and axis == x.ndim - 1:
-        result = _softmax_last_axis(x, out)
+        # The shortcut may fall back to the exact path, which reads x again.
+        target = None if out is not None and np.may_share_memory(out, x) else out
+        result = _softmax_last_axis(x, target)
         if result is not None:
             return result
     return _softmax_exact(xp, x, axis, out)
@@ -311,6 +318,9 @@ class _SoftmaxBackward(Op):
             grad = xp.exp(y, out=target)
             grad *= dy.sum(axis=axis, keepdims=True)
             grad = xp.subtract(dy, grad, out=grad)
+        elif axis == dy.ndim - 1:
+            grad = along_rows(xp, xp.subtract, dy, _row_dot(xp, dy, y, axis), target)
+            grad *= y
         else:
             grad = xp.subtract(dy, _row_dot(xp, dy, y, axis), out=target)
             grad *= y
