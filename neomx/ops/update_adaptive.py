@@ -156,8 +156,10 @@ class FTMLUpdate(Update):
         )
         # MXNet declares this epsilon as a double, unlike the other parameters.
         epsilon = dtype(p.epsilon)
-        correction1 = dtype(_bias_correction(p.beta1, p.t))
-        correction2 = dtype(_bias_correction(p.beta2, p.t))
+        # Unlike adam's, MXNet's FTML kernel takes 1 - beta**t in float32 (1.0f - powf).
+        correction1 = np.float32(1.0) - np.float32(p.beta1) ** np.float32(p.t)
+        correction2 = np.float32(1.0) - np.float32(p.beta2) ** np.float32(p.t)
+        correction1, correction2 = dtype(correction1), dtype(correction2)
         g = clip(xp, rescale * grad + wd * weight, p.clip_grad)
         v[...] = beta2 * v + (1 - beta2) * g * g
         d_new = correction1 / lr * (xp.sqrt(v / correction2) + epsilon)

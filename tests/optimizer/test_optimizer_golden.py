@@ -16,11 +16,8 @@ import neomx as mx
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "optimizer"
 IDS = [case["id"] for case in cases.CASES]
 
-# TODO(optimizer helper): ftml_update (neomx/ops/update_adaptive.py, not this package) takes
-# the bias corrections 1 - beta**t in double precision; MXNet 1.9.1 takes them in float32
-# (1.0f - powf(beta, t)), which moves d by ~3e-6 relative from t=2 on when beta1**t is not
-# exact (beta1=0.6 here; ftml-full, with beta1=0.5, is exact). Strict: passes once fixed.
-KNOWN_OP_ISSUES = {"ftml-default": "ftml_update bias correction in double, MXNet's in float32"}
+# Cases an operator (not this package) does not yet compute as MXNet does: strict xfails.
+KNOWN_OP_ISSUES = {}
 
 
 def marked(ids):
