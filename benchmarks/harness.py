@@ -175,12 +175,25 @@ def print_errors(results, labels=None):
             print(f"  {(labels or {}).get(name, name)}: n/a, {result['error']}")
 
 
+TABLES_VARIABLE = "NEOMX_BENCH_TABLES"
+
+
+def record_table(headers, rows):
+    """Append the table as one JSON line to the file ``$NEOMX_BENCH_TABLES`` names, if any
+    (benchmarks/run.py collects every script's tables that way)."""
+    path = os.environ.get(TABLES_VARIABLE)
+    if path:
+        with open(path, "a", encoding="utf-8") as stream:
+            stream.write(json.dumps({"headers": list(headers), "rows": rows}) + "\n")
+
+
 def print_table(headers, rows):
     """Print ``rows`` (lists of strings) under ``headers`` in aligned columns.
 
     The first column is aligned left, the others right. A row shorter than the headers (a
     framework that failed, say) prints its last cell as it is, unaligned.
     """
+    record_table(headers, rows)
     full = [row for row in rows if len(row) == len(headers)]
     widths = [max(len(row[i]) for row in [headers, *full]) for i in range(len(headers))]
     widths[0] = max(len(row[0]) for row in [headers, *rows])

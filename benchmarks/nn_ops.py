@@ -18,8 +18,9 @@ head gradient; PyTorch does the same with torch.nn.functional. The NumPy column,
 conv only, runs the matrix products the layer needs (see ``gemm_reference.py``): for conv that
 includes the im2col and col2im rearrangements, so it is what an eager NumPy convolution can
 reach; the "conv GEMMs" row compares the same neomx conv with the three products alone, on
-columns made beforehand (the BLAS floor). The ratio compares neomx with that NumPy baseline for fc and conv and with PyTorch for
-the rest; GFLOP/s counts the matrix products of forward + backward (three of equal size).
+columns made beforehand (the BLAS floor). The ratio compares neomx with that NumPy baseline
+for fc and conv and with PyTorch for the rest; GFLOP/s counts the matrix products of
+forward + backward (three of equal size).
 
 The neomx process also measures, with tracemalloc, the peak memory one conv forward (no
 autograd) allocates, as a multiple of the im2col buffer of the whole batch.

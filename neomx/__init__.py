@@ -4,14 +4,19 @@ from . import (
     attribute,
     autograd,
     base,
+    callback,
     context,
     engine,
     gluon,
     image,
     initializer,
+    io,
     kvstore,
     lr_scheduler,
     metric,
+    model,
+    module,
+    monitor,
     name,
     ndarray,
     ops,
@@ -24,6 +29,8 @@ from . import (
 )
 from . import initializer as init
 from . import kvstore as kv
+from . import module as mod
+from . import monitor as mon
 from . import ndarray as nd
 from . import symbol as sym
 from . import visualization as viz
@@ -34,6 +41,13 @@ from .context import Context, cpu, cpu_pinned, cpu_shared, current_context, gpu,
 __version__ = "0.1.0"
 
 __all__ = [
+    "callback",
+    "io",
+    "mod",
+    "model",
+    "module",
+    "mon",
+    "monitor",
     "MXNetError",
     "AttrScope",
     "attribute",

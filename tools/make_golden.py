@@ -66,6 +66,9 @@ def mxnet_function(mx, op_name):
     if function is None and op_name.startswith("_contrib_"):
         # And _contrib_X: only mx.nd.contrib.X.
         function = getattr(mx.nd.contrib, op_name[len("_contrib_"):], None)
+    if function is None and op_name.startswith("_image_"):
+        # And _image_X: only mx.nd.image.X.
+        function = getattr(mx.nd.image, op_name[len("_image_"):], None)
     if function is None:
         raise SystemExit(f"mxnet has no operator {op_name!r}")
     return function

@@ -398,9 +398,15 @@ class Parameter:
                 array[:] = data
 
     def _set_trainer(self, trainer):
-        """Remember the Trainer that updates this Parameter (one at most)."""
+        """Remember the Trainer that updates this Parameter; as in MXNet 1.9.1 a new Trainer
+        takes a dense Parameter over, while a row_sparse one keeps at most one."""
         current = self._trainer() if self._trainer is not None else None
-        if trainer is not None and current is not None and current is not trainer:
+        if (
+            self._stype != "default"
+            and trainer is not None
+            and current is not None
+            and current is not trainer
+        ):
             raise MXNetError(
                 f"Set trainer for Parameter '{self.name}' failed: it is already managed by "
                 "another Trainer"

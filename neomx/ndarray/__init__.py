@@ -51,10 +51,11 @@ _internal = types.ModuleType(__name__ + "._internal", "Every operator, underscor
 op = types.ModuleType(__name__ + ".op", "The public operators of mx.nd.")
 contrib = types.ModuleType(__name__ + ".contrib", "Operators registered as _contrib_*.")
 linalg = types.ModuleType(__name__ + ".linalg", "Operators registered as _linalg_*.")
-for _module in (_internal, op, contrib, linalg):
+image = types.ModuleType(__name__ + ".image", "Operators registered as _image_*.")
+for _module in (_internal, op, contrib, linalg, image):
     sys.modules[_module.__name__] = _module
 # MXNet files operators under a namespace by a name prefix: _contrib_X is mx.nd.contrib.X.
-_PREFIXES = {"_contrib_": contrib, "_linalg_": linalg}
+_PREFIXES = {"_contrib_": contrib, "_linalg_": linalg, "_image_": image}
 # MXNet generates mx.nd.linalg's functions into mx.nd.gen_linalg; both offer the same names.
 gen_linalg = linalg
 

@@ -32,7 +32,13 @@ __all__ = [
 
 def _create(op_name, **kwargs):
     op = REGISTRY[op_name]
-    given = {k: v for k, v in kwargs.items() if v is not None}
+    # MXNet's generated functions take (and ignore for NDArrays) a node name and __attr__
+    # attributes, which begin_state passes.
+    given = {
+        k: v
+        for k, v in kwargs.items()
+        if v is not None and k != "name" and not (k.startswith("__") and k.endswith("__"))
+    }
     return invoke_nd(op, (), op.params.parse(op.name, given))
 
 

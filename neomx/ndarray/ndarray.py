@@ -407,6 +407,10 @@ def _copy_into(src: NDArray, dst: NDArray) -> None:
 
 
 def _copy_to_context(src: NDArray, ctx: Context) -> NDArray:
+    if src._ag is not None and _recording():
+        # A registered device copy on the tape carries the gradient back to src's device.
+        op = _op("_CrossDeviceCopy")
+        return invoke_nd(op, (src,), op.params.parse(op.name, {"ctx": ctx, "src_ctx": src._ctx}))
     xp = ctx.xp
     from ..storage import alloc
 

@@ -9,6 +9,8 @@ from . import (  # noqa: F401 - imported to register
     device_copy,
     elemwise,
     im2col,
+    image,
+    image_random,
     indexing,
     init,
     join,

@@ -2,9 +2,10 @@
 
 MXNet 1.9.1 inserts this operator when it places a graph with ``group2ctx`` (PlaceDevice):
 one copy per (entry, destination device), named ``<source>_<index>_copy``. MXNet cannot call
-it imperatively; in neomx the placement pass (neomx.graph.placement) creates it with ``ctx``
-(where the copy lands) and ``src_ctx`` (where its input lives), so that its gradient, a copy
-the other way, knows its own destination when the executor places the backward graph.
+it imperatively; neomx records it for ``as_in_context`` under autograd, and the placement
+pass (neomx.graph.placement) creates it with ``ctx`` (where the copy lands) and ``src_ctx``
+(where its input lives), so that its gradient, a copy the other way, knows its own
+destination when the executor places the backward graph.
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ class CrossDeviceCopy(Op):
 
     The graph executor inserts it where a model-parallel graph (``ctx_group`` attributes bound
     with ``group2ctx``) moves data between devices, and runs it on the destination device
-    with ``out=`` there. Called imperatively, it copies on the input's device.
+    with ``out=`` there. Called imperatively (``as_in_context`` under autograd), its result
+    lands on ``ctx``.
     """
 
     params = Params(
@@ -57,6 +59,7 @@ class CrossDeviceCopy(Op):
         src_ctx=Ctx(None, doc="The device the input lives on (set by graph placement)."),
     )
     saves = ()
+    moves_to_ctx = True
 
     def forward(self, xp, p, data, *, out=None):
         if out is None:

@@ -63,6 +63,8 @@ def invoke(op, inputs, p, given=None, out=None, name=None):
 
 
 def _ctx_of(op, inputs, p):
+    if op.moves_to_ctx and p.ctx is not None:
+        return p.ctx
     if inputs:
         first = inputs[0]._ctx.compute_ctx
         for x in inputs:

@@ -56,6 +56,9 @@ class Op:
     # planned executor finds the input otherwise dead (same shape and dtype): elementwise
     # kernels that are a single ufunc call or finish reading the inputs before writing.
     inplace: tuple[int, ...] = ()
+    # True for a device copy: its outputs live on the ``ctx`` parameter's device, not on the
+    # inputs' (``as_in_context`` under autograd records such a copy).
+    moves_to_ctx = False
     # False when shape/dtype inference ignores the parameters (scalar ops): memoised
     # inference then serves every parameter value.
     infer_uses_params = True

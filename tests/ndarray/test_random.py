@@ -133,7 +133,39 @@ def test_every_random_operator_is_checked_here():
     covered |= {f"_random_{name}_like" for name in DISTRIBUTIONS}
     covered |= {f"_sample_{name}" for name in DISTRIBUTIONS}
     covered |= {"_random_randint", "_sample_multinomial", "_shuffle"}
+    covered |= {f"_image_random_{name}" for name in IMAGE_RANDOM}
     assert RANDOM == covered
+
+
+IMAGE_RANDOM = ("flip_left_right", "flip_top_bottom", "lighting", "color_jitter")
+
+
+@pytest.mark.parametrize("axis, name", [(1, "flip_left_right"), (0, "flip_top_bottom")])
+def test_random_flips_flip_about_half_the_time(axis, name):
+    image = mx.nd.array(np.arange(24).reshape(2, 4, 3), dtype="uint8")
+    flipped = np.flip(image.asnumpy(), axis=axis)
+    outcomes = []
+    for _ in range(200):
+        result = getattr(mx.nd.image, f"random_{name}")(image).asnumpy()
+        if np.array_equal(result, flipped):
+            outcomes.append(True)
+        else:
+            np.testing.assert_array_equal(result, image.asnumpy())
+            outcomes.append(False)
+    # Binomial(200, 0.5): 60..140 holds with probability 1 - 1e-8.
+    assert 60 <= sum(outcomes) <= 140
+
+
+def test_random_lighting_shifts_each_channel_by_a_normal_amount():
+    image = mx.nd.ones((3, 3, 3)) * 100
+    shifts = np.array(
+        [(mx.nd.image.random_lighting(image, alpha_std=0.1) - image).asnumpy() for _ in range(400)]
+    )
+    # One shift per channel, the same at every pixel, centred on 0 and not constant.
+    np.testing.assert_allclose(shifts, shifts[:, :1, :1, :].repeat(3, 1).repeat(3, 2), atol=1e-4)
+    per_channel = shifts[:, 0, 0, :]
+    assert np.all(np.abs(per_channel.mean(axis=0)) < 4 * per_channel.std(axis=0) / 20)
+    assert np.all(per_channel.std(axis=0) > 0)
 
 
 # ---- seeding and streams ----------------------------------------------------------------------
@@ -299,3 +331,15 @@ def test_shuffle_is_not_differentiable():
         shuffled = mx.nd.random.shuffle(data)
     with pytest.raises(MXNetError, match="_shuffle.*not differentiable"):
         shuffled.backward()
+
+
+def test_random_color_jitter_brightness_scales_by_a_uniform_factor():
+    image = mx.nd.ones((2, 2, 3)) * 100
+    factors = np.array(
+        [mx.nd.image.random_color_jitter(image, 0.3, 0, 0, 0).asnumpy() / 100 for _ in range(300)]
+    )
+    # One factor per call, 1 + U(-0.3, 0.3), spread over the whole range.
+    np.testing.assert_allclose(factors, factors[:, :1, :1, :1] * np.ones_like(factors), rtol=1e-5)
+    drawn = factors[:, 0, 0, 0]
+    assert drawn.min() >= 0.7 - 1e-5 and drawn.max() <= 1.3 + 1e-5
+    assert drawn.min() < 0.8 and drawn.max() > 1.2

@@ -1,5 +1,6 @@
-"""Gluon's contributed layers, as ``mx.gluon.contrib`` in MXNet 1.9.1 (``contrib.nn``)."""
+"""Gluon's contributed blocks, as ``mx.gluon.contrib`` in MXNet 1.9.1: ``contrib.nn`` layers and
+``contrib.rnn`` cells."""
 
-from . import nn
+from . import nn, rnn
 
-__all__ = ["nn"]
+__all__ = ["nn", "rnn"]

@@ -15,6 +15,8 @@ activates every gate of a step. Backward takes the activations' slopes of all st
 
 from __future__ import annotations
 
+from ...storage import scratch
+
 __all__ = ["Sweep", "FORWARD", "BACKWARD", "GATES"]
 
 # Gates per mode, in MXNet's storage order: LSTM i, f, g, o; GRU r, z, n (cuDNN's formula,
@@ -22,6 +24,8 @@ __all__ = ["Sweep", "FORWARD", "BACKWARD", "GATES"]
 GATES = {"rnn_relu": 1, "rnn_tanh": 1, "lstm": 4, "gru": 3}
 # The sigmoid gates' positions; the other gates are tanh (ReLU for rnn_relu).
 _SIGMOID_GATES = {"rnn_relu": (), "rnn_tanh": (), "lstm": (0, 1, 3), "gru": (0, 1)}
+# The LSTM loop keeps its gates in the order o, i, f, g: MXNet's gates 3, 0, 1, 2.
+_LSTM_ORDER = (3, 0, 1, 2)
 
 
 class Sweep:
@@ -54,10 +58,11 @@ class Sweep:
         self.padded = None if valid is None else valid == 0
         self.clip = clip
 
-    def previous(self, sequence, first):
-        """The state before each step, (T, N, K), from the states after each step."""
+    def previous(self, sequence, first, out=None):
+        """The state before each step, (T, N, K), from the states after each step (into
+        ``out`` if given)."""
         xp = self.xp
-        before = xp.empty_like(sequence)
+        before = xp.empty_like(sequence) if out is None else out
         if self.T == 0:
             return before
         if self.reverse:
@@ -87,12 +92,9 @@ def _sigmoid_from_tanh(block):
     block += 0.5
 
 
-def _project_inputs(sweep, bias):
-    """Fill the gates with the input projection of every step: one GEMM and the bias."""
+def _project_inputs(sweep, wi, bias):
+    """Fill the gates with the input projection ``wi`` of every step: one GEMM and the bias."""
     xp = sweep.xp
-    wi = sweep.weights[0]
-    if _SIGMOID_GATES[sweep.mode]:
-        wi = _scaled(sweep, wi)
     gates = sweep.saved["gates"]
     xp.matmul(sweep.x, wi.T, out=gates.reshape(sweep.T * sweep.N, gates.shape[-1]))
     gates += bias
@@ -130,12 +132,28 @@ def _times(xp, weight, h, buffer):
 # ---- forward ------------------------------------------------------------------------------
 
 
+def _lstm_rows(sweep, array):
+    """A copy of ``array``'s gate rows (MXNet's order i, f, g, o) in the loop's order
+    o, i, f, g, the sigmoid gates' rows halved: the sigmoid gates come first, so that one
+    pair of calls turns them from tanh to sigmoid, and the gates the cell state's gradient
+    drives (i, f, g) come last in a row, as in MXNet's order."""
+    xp, H = sweep.xp, sweep.H
+    rows = xp.empty_like(array)
+    for position, gate in enumerate(_LSTM_ORDER):
+        block = array[gate * H : (gate + 1) * H]
+        xp.multiply(block, 1.0 if gate == 2 else 0.5, out=rows[position * H : (position + 1) * H])
+    return rows
+
+
 def lstm_forward(sweep):
-    """Run an LSTM (optionally with projection and cell clipping); return (h_T, c_T)."""
+    """Run an LSTM (optionally with projection and cell clipping); return (h_T, c_T).
+
+    The saved gates hold o, i, f, g (``_lstm_rows``), already activated.
+    """
     xp, H, N = sweep.xp, sweep.H, sweep.N
-    _, wh, wr, bi, bh = sweep.weights
-    gates = _project_inputs(sweep, _scaled(sweep, bi + bh))
-    wh = _scaled(sweep, wh)
+    wi, wh, wr, bi, bh = sweep.weights
+    gates = _project_inputs(sweep, _lstm_rows(sweep, wi), _lstm_rows(sweep, bi + bh))
+    wh = _lstm_rows(sweep, wh)
     cell, tanh_cell = sweep.saved["cell"], sweep.saved["tanh_cell"]
     hidden = sweep.saved["hidden"] if wr is not None else sweep.out
     recurrent = xp.empty((4 * H, N), dtype=gates.dtype)
@@ -145,19 +163,18 @@ def lstm_forward(sweep):
         z = gates[t]
         z += _times(xp, wh, h, recurrent)
         xp.tanh(z, out=z)
-        # i, f, g, o
-        _sigmoid_from_tanh(z[:, : 2 * H])
-        _sigmoid_from_tanh(z[:, 3 * H :])
+        _sigmoid_from_tanh(z[:, : 3 * H])
+        o, i, f, g = z[:, :H], z[:, H : 2 * H], z[:, 2 * H : 3 * H], z[:, 3 * H :]
         c_t = cell[t]
-        xp.multiply(z[:, H : 2 * H], c, out=c_t)
-        xp.multiply(z[:, :H], z[:, 2 * H : 3 * H], out=product)
+        xp.multiply(f, c, out=c_t)
+        xp.multiply(i, g, out=product)
         c_t += product
         if sweep.clip is not None:
             _clip(xp, c_t, sweep.clip)
         if sweep.valid is not None:
             xp.copyto(c_t, c, where=sweep.padded[t])
         xp.tanh(c_t, out=tanh_cell[t])
-        xp.multiply(z[:, 3 * H :], tanh_cell[t], out=hidden[t])
+        xp.multiply(o, tanh_cell[t], out=hidden[t])
         if wr is not None:
             xp.matmul(hidden[t], wr.T, out=sweep.out[t])
         h = _emit(sweep, t, h)
@@ -179,7 +196,7 @@ def gru_forward(sweep):
     """Run a GRU (cuDNN's variant: the reset gate scales the h2h term); return (h_T, None)."""
     xp, H, N = sweep.xp, sweep.H, sweep.N
     _, wh, _, bi, bh = sweep.weights
-    gates = _project_inputs(sweep, _scaled(sweep, bi))
+    gates = _project_inputs(sweep, _scaled(sweep, sweep.weights[0]), _scaled(sweep, bi))
     wh, bh = _scaled(sweep, wh), _scaled(sweep, bh)
     recurrent = sweep.saved["recurrent"]
     product = xp.empty((3 * H, N), dtype=gates.dtype)
@@ -208,7 +225,7 @@ def vanilla_forward(sweep):
     """Run an Elman RNN with tanh or ReLU; return (h_T, None)."""
     xp = sweep.xp
     _, wh, _, bi, bh = sweep.weights
-    gates = _project_inputs(sweep, bi + bh)
+    gates = _project_inputs(sweep, sweep.weights[0], bi + bh)
     recurrent = xp.empty((sweep.H, sweep.N), dtype=gates.dtype)
     h = _carried(sweep, sweep.h0)
     for t in sweep.steps:
@@ -289,59 +306,91 @@ def _slopes(xp, values, width, sigmoids=()):
     return slopes
 
 
+def _lstm_factors(sweep, c_before, factors, cell_factor):
+    """Fill what each step's gate gradients multiply, for all steps at once.
+
+    ``factors`` (T, N, 4H), in the loop's gate order: for o, tanh(c) o'; for i, f, g, the
+    other factor of their product with the cell state's gradient: g i', c_before f', i g'
+    (x' the activation's slope at x: x (1 - x) for sigmoid gates, 1 - x^2 for tanh).
+    ``cell_factor`` (T, N, H): o (1 - tanh(c)^2), the hidden-to-cell slope.
+    """
+    xp, H = sweep.xp, sweep.H
+    gates, tanh_cell = sweep.saved["gates"], sweep.saved["tanh_cell"]
+    o, i, f, g = (gates[..., k * H : (k + 1) * H] for k in range(4))
+    xp.multiply(gates, gates, out=factors)
+    sigmoids, tanh_gate = factors[..., : 3 * H], factors[..., 3 * H :]
+    xp.subtract(gates[..., : 3 * H], sigmoids, out=sigmoids)
+    xp.subtract(1, tanh_gate, out=tanh_gate)
+    for k, other in enumerate((tanh_cell, g, c_before, i)):
+        factors[..., k * H : (k + 1) * H] *= other
+    xp.multiply(tanh_cell, tanh_cell, out=cell_factor)
+    xp.subtract(1, cell_factor, out=cell_factor)
+    cell_factor *= o
+
+
 def lstm_backward(sweep, grads):
-    """Backpropagate through an LSTM sweep; return the layer input's gradient (T*N, input)."""
+    """Backpropagate through an LSTM sweep; return the layer input's gradient (T*N, input).
+
+    The gate gradients are written in MXNet's order i, f, g, o, from the forward's gates in
+    the loop's order o, i, f, g: the cell state's gradient drives i, f, g, the hidden
+    state's o. Large temporaries come from the storage pool.
+    """
     xp, H, N, T = sweep.xp, sweep.H, sweep.N, sweep.T
     _, wh, wr, _, _ = sweep.weights
     wh_t = wh.T
-    gates, cell, tanh_cell = sweep.saved["gates"], sweep.saved["cell"], sweep.saved["tanh_cell"]
-    c_before = sweep.previous(cell, sweep.c0)
-    slopes = _slopes(xp, gates, H, _SIGMOID_GATES["lstm"])
-    # d c_t = carried + d h * o * (1 - tanh(c_t)^2), zero where the clip was active
-    cell_slopes = _slopes(xp, tanh_cell, H)
+    gates, cell = sweep.saved["gates"], sweep.saved["cell"]
     dtype = gates.dtype
     unclipped = None
     if sweep.clip is not None:
+        # d c_t is zero where the clip was active
         unclipped = ((cell > sweep.clip[0]) & (cell < sweep.clip[1])).astype(dtype)
-    d_gates = xp.empty_like(gates)
     d_out = xp.empty((T, N, sweep.R), dtype=dtype) if wr is not None else None
     d_head = xp.empty((N, sweep.R), dtype=dtype)
     d_c = xp.empty((N, H), dtype=dtype)
     d_state = xp.empty((sweep.R, N), dtype=dtype)
-    for t in reversed(sweep.steps):
-        head = d_out[t] if wr is not None else d_head
-        skipped = _head(sweep, grads, t, head)
-        d_hidden = xp.matmul(head, wr) if wr is not None else head
-        z, da, tc = gates[t], d_gates[t], tanh_cell[t]
-        i, f, g, o = z[:, :H], z[:, H : 2 * H], z[:, 2 * H : 3 * H], z[:, 3 * H :]
-        xp.multiply(d_hidden, tc, out=da[:, 3 * H :])
-        xp.multiply(d_hidden, o, out=d_c)
-        d_c *= cell_slopes[t]
-        if sweep.valid is None:
-            d_c += grads.dc
-        else:
-            d_c += grads.dc * sweep.valid[t]
-        if unclipped is not None:
-            d_c *= unclipped[t]
-        xp.multiply(d_c, g, out=da[:, :H])
-        xp.multiply(d_c, c_before[t], out=da[:, H : 2 * H])
-        xp.multiply(d_c, i, out=da[:, 2 * H : 3 * H])
-        if sweep.valid is None:
-            xp.multiply(d_c, f, out=grads.dc)
-        else:
-            grads.dc *= 1 - sweep.valid[t]
-            grads.dc += d_c * f
-        da *= slopes[t]
-        grads.dh = _times(xp, wh_t, da, d_state)
-        if skipped is not None:
-            grads.dh += skipped
-    h_before = sweep.previous(sweep.out, sweep.h0)
-    if wr is not None:
-        rows = T * N
-        grads.weights[2][...] = xp.matmul(
-            d_out.reshape(rows, sweep.R).T, sweep.saved["hidden"].reshape(rows, H)
-        )
-    return _weight_gradients(sweep, grads, d_gates, d_gates, h_before)
+    with (
+        scratch(xp, gates.shape, dtype) as factors,
+        scratch(xp, gates.shape, dtype) as d_gates,
+        scratch(xp, cell.shape, dtype) as cell_factor,
+        scratch(xp, cell.shape, dtype) as c_before,
+        scratch(xp, (T, N, sweep.R), dtype) as h_before,
+    ):
+        _lstm_factors(sweep, sweep.previous(cell, sweep.c0, c_before), factors, cell_factor)
+        for t in reversed(sweep.steps):
+            head = d_out[t] if wr is not None else d_head
+            skipped = _head(sweep, grads, t, head)
+            d_hidden = xp.matmul(head, wr) if wr is not None else head
+            da, factor = d_gates[t], factors[t]
+            xp.multiply(d_hidden, cell_factor[t], out=d_c)
+            if sweep.valid is None:
+                d_c += grads.dc
+            else:
+                d_c += grads.dc * sweep.valid[t]
+            if unclipped is not None:
+                d_c *= unclipped[t]
+            # i, f, g at once: d_c against each gate's factor
+            xp.multiply(
+                d_c[:, None, :],
+                factor[:, H:].reshape(N, 3, H),
+                out=da[:, : 3 * H].reshape(N, 3, H),
+            )
+            xp.multiply(d_hidden, factor[:, :H], out=da[:, 3 * H :])
+            f = gates[t][:, 2 * H : 3 * H]
+            if sweep.valid is None:
+                xp.multiply(d_c, f, out=grads.dc)
+            else:
+                grads.dc *= 1 - sweep.valid[t]
+                grads.dc += d_c * f
+            grads.dh = _times(xp, wh_t, da, d_state)
+            if skipped is not None:
+                grads.dh += skipped
+        if wr is not None:
+            rows = T * N
+            grads.weights[2][...] = xp.matmul(
+                d_out.reshape(rows, sweep.R).T, sweep.saved["hidden"].reshape(rows, H)
+            )
+        h_before = sweep.previous(sweep.out, sweep.h0, h_before)
+        return _weight_gradients(sweep, grads, d_gates, d_gates, h_before)
 
 
 def gru_backward(sweep, grads):
