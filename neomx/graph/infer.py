@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 
 from ..base import MXNetError, dtype_from_flag, dtype_np
-from ..ops.infer import shape_str
+from ..ops.infer import concrete_shapes, shape_str
 
 __all__ = ["infer_shapes", "infer_types", "variable_shape", "variable_dtype"]
 
@@ -111,7 +111,43 @@ def _fixpoint(nodes, table, infer, merge):
 def _shape_rule(node, shapes):
     if not any(s is not None for s in shapes) and node.op.inputs:
         return None
-    return node.op.infer_shape(node.p, *shapes)
+    result = node.op.infer_shape(node.p, *shapes)
+    if result is None and any(s is not None and 0 in s for s in shapes):
+        return _infer_around_unknown_dims(node, shapes)
+    return result
+
+
+# Two sizes no real dimension has: stand-ins for unknown (0) dimensions.
+_STAND_INS = (1_000_003, 1_000_033)
+
+
+def _infer_around_unknown_dims(node, shapes):
+    """Partial inference for operators that want fully known inputs (FullyConnected with an
+    unknown batch size, say): infer twice with the unknown dimensions set to two different
+    stand-in sizes; what comes out the same both times is known, the rest stays 0, as MXNet
+    1.9.1's partial inference gives (0, 4) for FullyConnected(num_hidden=4) on (0, 7)."""
+    runs = []
+    for size in _STAND_INS:
+        filled = [None if s is None else tuple(size if d == 0 else d for d in s) for s in shapes]
+        try:
+            with concrete_shapes():
+                result = node.op.infer_shape(node.p, *filled)
+        except MXNetError:
+            return None
+        if result is None:
+            return None
+        runs.append(result)
+    (ins_a, outs_a), (ins_b, outs_b) = runs
+    return (
+        [_agreed(a, b) for a, b in zip(ins_a, ins_b)],
+        [_agreed(a, b) for a, b in zip(outs_a, outs_b)],
+    )
+
+
+def _agreed(first, second):
+    if first is None or second is None or len(first) != len(second):
+        return None
+    return tuple(a if a == b else 0 for a, b in zip(first, second))
 
 
 def _type_rule(node, dtypes):

@@ -39,11 +39,7 @@ def test_every_scenario_is_recorded():
 
 
 # Known gaps, each with its reason.
-GAPS = {
-    name: "partial shapes (unknown batch) do not yet flow through FullyConnected/BatchNorm/"
-    "SoftmaxOutput: their infer_shape waits for a fully known data shape"
-    for name in ("infer_shape_partial_unknown_batch", "infer_shape_incomplete_partial_dims")
-}
+GAPS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(
@@ -141,3 +137,13 @@ def test_variadic_inputs_are_named_by_the_operator():
         "c_arg1",
         "c_arg2",
     ]
+
+
+def test_partial_inference_keeps_what_an_unknown_batch_does_not_change():
+    data = mx.sym.var("data")
+    pooled = mx.sym.Pooling(data, kernel=(2, 2), pool_type="max")
+    assert pooled.infer_shape_partial(data=(0, 3, 8, 8))[1] == [(0, 3, 7, 7)]
+    joined = mx.sym.Concat(data, data, dim=1)
+    assert joined.infer_shape_partial(data=(0, 3, 2))[1] == [(0, 6, 2)]
+    embedded = mx.sym.Embedding(data, input_dim=5, output_dim=3)
+    assert embedded.infer_shape_partial(data=(0, 3)) == ([(0, 3), (5, 3)], [(0, 3, 3)], [])
