@@ -90,9 +90,9 @@ def summarise_columns(table, factor):
 def _ignored_column(header):
     """Whether a column holds no time (a ratio, a share, page faults, a version)."""
     text = header.lower()
-    if text.endswith(("/call", "/step")):  # us/call, ms/step
-        return False
-    return not text or any(key in text for key in ("vs", "/", "share", "fault", "version", "gflop"))
+    if not text or any(key in text for key in ("vs", "share", "fault", "version", "gflop")):
+        return True
+    return "/" in text and not text.endswith(("s/call", "s/step"))  # us/call, ms/step are times
 
 
 def summarise_rows(table, factor):
