@@ -39,20 +39,20 @@ def cast_scalar(dtype, value):
         return dtype.type(value)
 
 
-# NumPy runs a ufunc whose second operand broadcasts along the last axis (a (rows, 1) column)
-# through its buffered iterator, which copies the column out into a full buffer: about twice
-# the time of an elementwise pass. With a buffer no longer than a row it loops row by row
-# instead, at the speed of an array-by-scalar pass plus a small cost per row, which wins for
-# rows of 256 elements or more (measured, NumPy 2.4: multiplying a (256, 1000) float32 array
-# by a (256, 1) column in place takes 16 us instead of 37).
+# NumPy runs a ufunc whose operand broadcasts along the last axis (a (rows, 1) column) through
+# its buffered iterator when rows are shorter than its buffer (8192 elements): about twice the
+# time of an elementwise pass. With a buffer no longer than a row it loops row by row instead,
+# at the speed of an array-by-scalar pass plus a small cost per row, which wins for rows of
+# 256 elements or more (measured, NumPy 2.4: multiplying a (256, 1000) float32 array by a
+# (256, 1) column in place takes 16 us instead of 37).
 _ROW_LOOP_MIN = 256
 _ROW_LOOP_BUFFER = 16
 
 
 def along_rows(xp, ufunc, array, column, out):
-    """Return ``ufunc(array, column, out=out)`` for ``column`` of ``array``'s shape with a last
-    axis of 1 (one value per row); on NumPy, C-contiguous and of one dtype, with a row loop
-    instead of the slow buffered broadcast."""
+    """Return ``ufunc(array, column, out=out)`` for ``column`` holding one value per row (a last
+    axis of 1) broadcast along the rows of ``array``; on NumPy, C-contiguous and of one dtype,
+    with a row loop instead of the slow buffered broadcast."""
     if (
         xp is not np
         or array.shape[-1] < _ROW_LOOP_MIN

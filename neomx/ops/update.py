@@ -57,12 +57,19 @@ def sgd_momentum(xp, weight, grad, mom, lr, momentum, wd, rescale_grad, clip_gra
     preloaded updates). ``mom=None`` means a zero momentum: MXNet's multi-tensor SGD without
     momentum adds this step, ``-lr * wd * weight - gradient_step(...)``, to the weight.
     """
-    decay = (lr * wd * weight).astype(weight.dtype, copy=False)
-    step = gradient_step(xp, grad, lr, rescale_grad, clip_gradient)
+    # A zero weight decay adds exact zeros: skipping it saves two passes over the weight.
+    decay = None if wd == 0 else (lr * wd * weight).astype(weight.dtype, copy=False)
+    step = gradient_step(xp, grad, lr, rescale_grad, clip_gradient)  # a new array
     if mom is None:
-        # 0 - decay, not -decay: the sign of a zero step then matches MXNet's.
-        return 0 - decay - step
-    return momentum * mom - decay - step
+        # (0 - decay) - step is -(decay + step) exactly: rounding is symmetric about zero.
+        if decay is not None:
+            step += decay
+        return xp.negative(step, out=step)
+    new_mom = momentum * mom
+    if decay is not None:
+        new_mom -= decay
+    new_mom -= step
+    return new_mom
 
 
 def store(xp, values, out):

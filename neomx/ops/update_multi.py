@@ -215,10 +215,11 @@ class MultiSGD(Op):
                 mom[...] = step
             if mixed:
                 master += step
-                new = master.astype(weight.dtype)
+                results.append(store(xp, master.astype(weight.dtype), outs[i]))
+            elif outs[i] is not None and outs[i].dtype == weight.dtype:
+                results.append(xp.add(weight, step, out=outs[i]))
             else:
-                new = weight + step
-            results.append(store(xp, new, outs[i]))
+                results.append(store(xp, weight + step, outs[i]))
         return results[0] if count == 1 else tuple(results)
 
 

@@ -11,6 +11,8 @@ all time steps after it.
 One rewrite keeps the per-step work small: sigmoid(a) = 0.5 * tanh(a / 2) + 0.5, with the
 1/2 folded into copies of the sigmoid gates' weights and biases, so that one ``tanh`` call
 activates every gate of a step. Backward takes the activations' slopes of all steps at once.
+The LSTM loop also reorders its gates (o, i, f, g) so that the sigmoid gates, and in
+backward the gates the cell state drives, are contiguous: each takes one call per step.
 """
 
 from __future__ import annotations
