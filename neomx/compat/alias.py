@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 import importlib.abc
 import importlib.machinery
+import importlib.util
 import sys
 import threading
 import types
@@ -40,12 +41,10 @@ _RENAMES = {
     "img": "neomx.image",
     "rnd": "neomx.random",
     "executor": "neomx.symbol.executor",
-    "symbol.executor": "neomx.symbol.executor",
     "io.io": "neomx.io",
     "io.utils": "neomx.io",
     "kvstore.kvstore": "neomx.kvstore",
     "optimizer.optimizer": "neomx.optimizer",
-    "metric": "neomx.metric",
     "base": "neomx.compat.base",
     "libinfo": "neomx.compat.libinfo",
     "runtime": "neomx.compat.runtime",
@@ -57,9 +56,12 @@ _RENAMES = {
     "contrib.symbol": "neomx.symbol.contrib",
     "contrib.autograd": "neomx.compat.contrib_autograd",
     "contrib.text": "neomx.compat.text",
+    "contrib.amp": "neomx.compat.amp",
+    "contrib.amp.amp": "neomx.compat.amp",
     "profiler": "neomx.profiler",
     "operator": "neomx.operator",
     "error": "neomx.compat.base",
+    "registry": "neomx.compat.registry",
 }
 
 # Parts of MXNet 1.9.1 that neomx does not implement: importing them raises ImportError with
@@ -93,7 +95,8 @@ def _target(fullname: str) -> str | None:
 def _unsupported_error(fullname: str) -> ImportError | None:
     head = fullname[len(ALIAS) + 1 :].split(".")[0]
     if head in _UNSUPPORTED:
-        return ModuleNotFoundError(
+        # ImportError, not ModuleNotFoundError: ``from mxnet import np`` then shows this text.
+        return ImportError(
             f"{fullname}: neomx does not implement {_UNSUPPORTED[head]}; "
             "it implements MXNet 1.9.1's nd/sym/gluon/module API",
             name=fullname,
@@ -163,7 +166,7 @@ class _AliasLoader(importlib.abc.Loader):
         return module
 
     def exec_module(self, module):
-        if self.target is not None and self._saved_spec is not None:
+        if self.target is not None:
             module.__spec__ = self._saved_spec
 
 
@@ -180,14 +183,19 @@ class MXNetAliasFinder(importlib.abc.MetaPathFinder):
         if error is not None:
             raise error
         neomx_name = _target(fullname)
+        is_package = True
         if neomx_name is not None:
-            try:
-                found = importlib.util.find_spec(neomx_name)
-            except ModuleNotFoundError:
-                found = None
-            if found is None:
-                return None  # the import system then raises ModuleNotFoundError('mxnet...')
-        is_package = neomx_name is None or found.submodule_search_locations is not None
+            loaded = sys.modules.get(neomx_name)
+            if loaded is not None:  # also the generated namespaces (nd.op, sym.contrib...)
+                is_package = hasattr(loaded, "__path__")
+            else:
+                try:
+                    found = importlib.util.find_spec(neomx_name)
+                except (ModuleNotFoundError, ValueError):
+                    found = None
+                if found is None:
+                    return None  # the import system then raises ModuleNotFoundError('mxnet...')
+                is_package = found.submodule_search_locations is not None
         return importlib.machinery.ModuleSpec(
             fullname, _AliasLoader(neomx_name), is_package=is_package
         )
@@ -200,6 +208,21 @@ _install_lock = threading.Lock()
 def is_installed() -> bool:
     """Return whether the ``mxnet`` alias is installed in this interpreter."""
     return _finder is not None and _finder in sys.meta_path
+
+
+def install_finder() -> MXNetAliasFinder:
+    """Put the alias finder at the head of ``sys.meta_path`` (if absent) and return it.
+
+    Unlike :func:`install_mxnet_alias` this imports nothing, so an import hook may call it
+    while ``import mxnet`` is in progress.
+    """
+    global _finder
+    with _install_lock:
+        if _finder is None:
+            _finder = MXNetAliasFinder()
+        if _finder not in sys.meta_path:
+            sys.meta_path.insert(0, _finder)
+        return _finder
 
 
 def install_mxnet_alias() -> types.ModuleType:
@@ -217,18 +240,13 @@ def install_mxnet_alias() -> types.ModuleType:
     ([1.0, 1.0], '1.9.1')
     >>> neomx.compat.uninstall_mxnet_alias()
     """
-    global _finder
-    with _install_lock:
-        existing = sys.modules.get(ALIAS)
-        if existing is not None and not isinstance(existing, MXNetModule):
-            raise ImportError(
-                f"install_mxnet_alias: a real 'mxnet' is already imported from "
-                f"{getattr(existing, '__file__', '?')}; install the alias before importing it"
-            )
-        if _finder is None:
-            _finder = MXNetAliasFinder()
-        if _finder not in sys.meta_path:
-            sys.meta_path.insert(0, _finder)
+    existing = sys.modules.get(ALIAS)
+    if existing is not None and not isinstance(existing, MXNetModule):
+        raise ImportError(
+            f"install_mxnet_alias: a real 'mxnet' is already imported from "
+            f"{getattr(existing, '__file__', '?')}; install the alias before importing it"
+        )
+    install_finder()
     return importlib.import_module(ALIAS)
 
 
@@ -240,11 +258,8 @@ def uninstall_mxnet_alias() -> None:
     with _install_lock:
         if _finder is not None and _finder in sys.meta_path:
             sys.meta_path.remove(_finder)
+        top = sys.modules.get(ALIAS)
+        if top is not None and not isinstance(top, MXNetModule):
+            return  # a real mxnet imported after the alias was removed: not ours to touch
         for name in [n for n in sys.modules if n == ALIAS or n.startswith(ALIAS + ".")]:
-            module = sys.modules[name]
-            spec = getattr(module, "__spec__", None)
-            made_here = isinstance(module, MXNetModule) or (
-                spec is not None and spec.name != name
-            )
-            if made_here:
-                del sys.modules[name]
+            del sys.modules[name]  # each one is a neomx module under its MXNet name

@@ -8,6 +8,7 @@ The ctypes handles of MXNet's C library do not exist: neomx has no C library.
 
 from __future__ import annotations
 
+import ctypes
 import os
 
 import numpy as np
@@ -31,8 +32,10 @@ class NotImplementedForSymbol(MXNetError, NotImplementedError):
     """An NDArray-only operation was called on a Symbol (MXNet 1.9.1's exception name)."""
 
     def __init__(self, function, alias, *args):
-        super().__init__(f"Function {getattr(function, '__name__', function)} is not implemented "
-                         f"for Symbol{f' (alias {alias})' if alias else ''}")
+        super().__init__(
+            f"Function {getattr(function, '__name__', function)} is not implemented "
+            f"for Symbol{f' (alias {alias})' if alias else ''}"
+        )
         self.function = function
         self.alias = alias
         self.args = [str(type(a)) for a in args]
@@ -70,3 +73,12 @@ def with_metaclass(meta, *bases):
 
 def __getattr__(name):
     return getattr(_neomx_base, name)
+
+
+# The ctypes handle types of MXNet's C API. neomx has no C library: these exist so that code
+# importing them loads; nothing in neomx accepts a handle.
+NDArrayHandle = ctypes.c_void_p
+SymbolHandle = ctypes.c_void_p
+ExecutorHandle = ctypes.c_void_p
+KVStoreHandle = ctypes.c_void_p
+CachedOpHandle = ctypes.c_void_p

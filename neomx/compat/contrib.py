@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import importlib
 
+# A package under the alias: ``import mxnet.contrib.text`` is resolved by the alias finder.
+__path__: list = []
+
 _SUBMODULES = {
     "ndarray": "neomx.ndarray.contrib",
     "nd": "neomx.ndarray.contrib",
@@ -16,6 +19,7 @@ _SUBMODULES = {
     "sym": "neomx.symbol.contrib",
     "autograd": "neomx.compat.contrib_autograd",
     "text": "neomx.compat.text",
+    "amp": "neomx.compat.amp",
 }
 
 

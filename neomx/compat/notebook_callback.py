@@ -17,7 +17,9 @@ def _pandas():
     try:
         import pandas
     except ImportError as err:
-        raise ImportError("mxnet.notebook.callback.PandasLogger needs pandas: pip install pandas") from err
+        raise ImportError(
+            "mxnet.notebook.callback.PandasLogger needs pandas: pip install pandas"
+        ) from err
     return pandas
 
 
@@ -73,7 +75,9 @@ class PandasLogger:
         pandas = _pandas()
         row = pandas.DataFrame([metrics])
         frame = self._dataframes[df_name]
-        self._dataframes[df_name] = row if frame.empty else pandas.concat([frame, row], ignore_index=True)
+        self._dataframes[df_name] = (
+            row if frame.empty else pandas.concat([frame, row], ignore_index=True)
+        )
 
     def _process_batch(self, param, df_name: str) -> None:
         now = time.time()
@@ -99,7 +103,9 @@ class PandasLogger:
     def epoch_cb(self) -> None:
         """The ``epoch_end_callback``: the epoch's wall time."""
         now = datetime.datetime.now()
-        self.append_metrics({"elapsed": self.elapsed(), "epoch_time": now - self.last_epoch_time}, "epoch")
+        self.append_metrics(
+            {"elapsed": self.elapsed(), "epoch_time": now - self.last_epoch_time}, "epoch"
+        )
         self.last_epoch_time = now
 
     def callback_args(self) -> dict:

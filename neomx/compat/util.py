@@ -136,6 +136,6 @@ def get_cuda_compute_capability(ctx) -> int:
     return int(cp.cuda.Device(ctx.device_id).compute_capability)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _np_ufunc_default_kwargs():
     return {"where": True, "casting": "same_kind", "order": "K", "dtype": None, "subok": True}

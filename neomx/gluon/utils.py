@@ -190,3 +190,20 @@ def download(url, path=None, overwrite=False, sha1_hash=None, retries=5, verify_
                 f"attempt{'s' if attempts_left > 1 else ''} left"
             )
             time.sleep(min(1.0, 0.1 * (retries + 1 - attempts_left)))
+
+
+def _get_repo_url():
+    """Return the base URL of the model repository (``$MXNET_GLUON_REPO``), ending in ``/``.
+
+    Libraries written for MXNet 1.x (GluonNLP, GluonCV) build their download URLs with it.
+    """
+    from ..base import env_flag
+    from .model_zoo.model_store import apache_repo_url
+
+    repo_url = env_flag("MXNET_GLUON_REPO", apache_repo_url)
+    return repo_url if repo_url.endswith("/") else repo_url + "/"
+
+
+def _get_repo_file_url(namespace, filename):
+    """Return the URL of ``filename`` under ``namespace`` in the model repository."""
+    return f"{_get_repo_url()}{namespace}/{filename}"

@@ -77,8 +77,9 @@ def _sweep(nodes, table, infer, merge):
         if node.op is None:
             continue
         ins = [table.get(entry) for entry in node.inputs]
+        outs = [table.get((node, i)) for i in range(node.num_outputs())]
         try:
-            result = infer(node, ins)
+            result = infer(node, ins, outs)
         except MXNetError as err:
             if str(err).startswith("Error in operator"):
                 raise
@@ -108,13 +109,34 @@ def _fixpoint(nodes, table, infer, merge):
     return table
 
 
-def _shape_rule(node, shapes):
-    if not any(s is not None for s in shapes) and node.op.inputs:
-        return None
-    result = node.op.infer_shape(node.p, *shapes)
-    if result is None and any(s is not None and 0 in s for s in shapes):
-        return _infer_around_unknown_dims(node, shapes)
+def _shape_rule(node, shapes, out_shapes):
+    result = None
+    if any(s is not None for s in shapes) or not node.op.inputs:
+        result = node.op.infer_shape(node.p, *shapes)
+        if result is None and any(s is not None and 0 in s for s in shapes):
+            result = _infer_around_unknown_dims(node, shapes)
+    if any(s is not None for s in out_shapes):
+        result = _infer_from_outputs(node, shapes, out_shapes, result)
     return result
+
+
+def _infer_from_outputs(node, shapes, out_shapes, result):
+    """Add what the operator infers of its inputs from known outputs to ``result``."""
+    outs = list(out_shapes)
+    if result is not None:
+        shapes = [_fill(s, r) for s, r in zip(shapes, result[0])]
+        outs = [_fill(s, r) for s, r in zip(outs, result[1])]
+    inferred = node.op.infer_shape_from_outputs(node.p, shapes, outs)
+    if inferred is None:
+        return result
+    return inferred, (() if result is None else result[1])
+
+
+def _fill(shape, other):
+    """``shape`` with its unknown dimensions taken from ``other`` where that can be known."""
+    if shape is None or other is None or len(shape) != len(other):
+        return other if shape is None else shape
+    return tuple(d if d else o for d, o in zip(shape, other))
 
 
 # Two sizes no real dimension has: stand-ins for unknown (0) dimensions.
@@ -150,7 +172,7 @@ def _agreed(first, second):
     return tuple(a if a == b else 0 for a, b in zip(first, second))
 
 
-def _type_rule(node, dtypes):
+def _type_rule(node, dtypes, out_dtypes):
     return node.op.infer_type(node.p, *dtypes)
 
 

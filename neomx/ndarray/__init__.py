@@ -123,3 +123,10 @@ __all__ = [
     "logical_or",
     "logical_xor",
 ]
+
+
+def Custom(*data, **kwargs):  # noqa: N802 - MXNet's name
+    """Apply a Python operator registered with ``mx.operator.register`` (see ``mx.operator``)."""
+    from ..operator import Custom as custom  # mx.operator sits above ndarray: import on call
+
+    return custom(*data, **kwargs)

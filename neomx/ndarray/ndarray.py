@@ -256,6 +256,17 @@ class NDArray:
 
         return (array_from_record, (array_to_record(self),))
 
+    def __setstate__(self, state):
+        # A pickle made by MXNet 1.x builds NDArray(None), then sets {'handle': record bytes};
+        # under the mxnet alias (neomx.compat) its class path resolves here.
+        from .serialization import array_from_record
+
+        if not isinstance(state, dict) or "handle" not in state:
+            raise MXNetTypeError(f"NDArray.__setstate__: unknown pickled state {type(state)}")
+        loaded = array_from_record(bytes(state["handle"]))
+        for slot in ("_data", "_ctx", "_var", "_chunk", "_ag", "_version"):
+            setattr(self, slot, getattr(loaded, slot))
+
     # ---- copies and placement ----------------------------------------------------------
     def copy(self) -> NDArray:
         """Return a deep copy on the same context."""

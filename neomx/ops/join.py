@@ -60,7 +60,44 @@ class Concat(_Variadic):
 
 @register("_rnn_param_concat")
 class RNNParamConcat(Concat):
-    """Concat as Gluon's fused RNN layers use it to join their parameters into one vector."""
+    """Concat as Gluon's fused RNN layers use it to join their parameters into one vector.
+
+    Unlike Concat, it infers inputs backwards from a known output, as MXNet 1.9.1's
+    RNNParamConcatShape does: so the RNN operator's ``parameters`` size decides the first
+    layer's unknown ``i2h_weight`` widths in deferred initialisation.
+    """
+
+    def infer_shape_from_outputs(self, p, shapes, out_shapes):
+        out = out_shapes[0]
+        if out is None:
+            return None
+        axis = normalize_axis(self.name, p.dim, len(out), "dim")
+        # Every input takes the output's dimensions off the concatenation axis.
+        completed = []
+        for i, shape in enumerate(shapes):
+            shape = (0,) * len(out) if shape is None else shape
+            if len(shape) != len(out):
+                raise MXNetValueError(
+                    f"{self.name}: arg{i} has shape {shape_str(shape)}, which does not match "
+                    f"the output {shape_str(out)} outside dim {p.dim}"
+                )
+            completed.append(tuple(d if k == axis or d else out[k] for k, d in enumerate(shape)))
+        unknown = [i for i, shape in enumerate(completed) if shape[axis] == 0]
+        # MXNet splits what is left evenly among one or two unknown inputs (the two
+        # directions' first-layer weights); with more it cannot tell, so they stay unknown.
+        if out[axis] and 1 <= len(unknown) <= 2:
+            residual = out[axis] - sum(s[axis] for s in completed)
+            if residual < 0 or residual % len(unknown):
+                known = [s for s in completed if s[axis]]
+                raise MXNetValueError(
+                    f"{self.name}: the output has size {out[axis]} along dim {p.dim}, which "
+                    f"{len(unknown)} unknown input(s) of equal size cannot fill next to the "
+                    f"known inputs {', '.join(shape_str(s) for s in known)}"
+                )
+            for i in unknown:
+                shape = completed[i]
+                completed[i] = shape[:axis] + (residual // len(unknown),) + shape[axis + 1 :]
+        return tuple(completed)
 
 
 @register("stack")
@@ -188,8 +225,9 @@ class Slice(Op):
         return out
 
     def gradient(self, p, F, inputs, outputs, dy):
-        return (F._slice_assign(F.zeros_like(inputs[0]), dy[0], begin=p.begin, end=p.end,
-                                step=p.step),)
+        return (
+            F._slice_assign(F.zeros_like(inputs[0]), dy[0], begin=p.begin, end=p.end, step=p.step),
+        )
 
 
 @register("slice_axis")

@@ -95,6 +95,14 @@ class Op:
         # A partly known shape (0 = unknown) still completes the others, as in MXNet.
         return (merged,) * len(shapes), (merged,) * self.num_outputs(p)
 
+    def infer_shape_from_outputs(self, p, shapes, out_shapes):
+        """Return the input shapes completed from known output shapes, or None (the default).
+
+        Graph inference calls it when some output's shape is known, as MXNet's Reshape and
+        ``_rnn_param_concat`` infer an input's unknown dimension from their output's size.
+        """
+        return None
+
     def infer_type(self, p, *dtypes):
         """Return ``(input_dtypes, output_dtypes)``; the default: all share one dtype."""
         dtype = unify_dtype(self.name, self.arguments(p), dtypes)

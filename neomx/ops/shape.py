@@ -124,7 +124,23 @@ class Reshape(_KnownInput):
     def gradient(self, p, F, inputs, outputs, dy):
         return (F.reshape_like(dy[0], inputs[0]),)
 
-
+    def infer_shape_from_outputs(self, p, shapes, out_shapes):
+        # MXNet 1.9.1 (ReverseReshapeInferShape) completes one unknown input dimension from
+        # a fully known output: reshape((-1,)) of a (16, 0) weight feeding (96,) gives (16, 6).
+        data, out = shapes[0], out_shapes[0]
+        if data is None or not is_known(out):
+            return None
+        unknown = [axis for axis, dim in enumerate(data) if dim == 0]
+        if len(unknown) != 1:
+            return None
+        known = _prod(d for d in data if d)
+        if _prod(out) % known:
+            raise MXNetValueError(
+                f"{self.name}: the output has shape {shape_str(out)}, which no input of shape "
+                f"{shape_str(data)} (0 = unknown) reshapes into"
+            )
+        axis = unknown[0]
+        return (data[:axis] + (_prod(out) // known,) + data[axis + 1 :],)
 
 
 @register("Flatten", aliases=("flatten",))
@@ -269,9 +285,7 @@ class ReshapeLike(_KnownInput):
     rhs axes [rhs_begin, rhs_end)."""
 
     inputs = ("lhs", "rhs")
-    params = Params(
-        lhs_begin=Int(None), lhs_end=Int(None), rhs_begin=Int(None), rhs_end=Int(None)
-    )
+    params = Params(lhs_begin=Int(None), lhs_end=Int(None), rhs_begin=Int(None), rhs_end=Int(None))
 
     def output_shape(self, p, lhs, rhs):
         def span(begin, end, ndim):

@@ -254,6 +254,18 @@ add_errors(
     ErrorCase(bn_inputs((3,), axis=0), match=r"BatchNorm_v1: data must have 2 or more"),
 )
 
+# On one device SyncBatchNorm is BatchNorm over axis 1 (the compat issue added it for GluonCV).
+add(
+    "_contrib_SyncBatchNorm",
+    Case(
+        bn_inputs((4, 3, 2)),
+        {"fix_gamma": False, "ndev": 1, "key": "bn0"},
+        _batch_norm(fix_gamma=False),
+        label="one-device",
+        golden=False,
+    ),
+)
+
 add(
     "_backward_BatchNorm",
     Case(bn_backward_inputs((4, 3, 2)), {}, _backward_batch_norm(), label="fix-gamma"),

@@ -276,3 +276,30 @@ class _WorkerIter:
             self.close()
         except Exception:  # the pool may be gone at interpreter exit
             pass
+
+
+class _MultiWorkerIter:
+    """MXNet 1.x's internal worker iterator. Libraries written for MXNet (GluonCV) import the
+    name; neomx's workers are ``_WorkerIter``, whose constructor differs, so building one here
+    says so instead of misbehaving."""
+
+    def __init__(self, *args, **kwargs):
+        from ...base import MXNetNotImplementedError
+
+        raise MXNetNotImplementedError(
+            "gluon.data.dataloader._MultiWorkerIter: MXNet's internal worker iterator is not "
+            "part of neomx; use DataLoader(num_workers=...) or num_workers=0"
+        )
+
+
+# MXNet 1.x's dataloader module also exports these; GluonNLP imports them from here.
+from multiprocessing.reduction import ForkingPickler  # noqa: E402, F401
+
+
+def _as_in_context(data, ctx):
+    """Move an NDArray, or every NDArray of a (nested) list or tuple, to ``ctx``."""
+    if isinstance(data, NDArray):
+        return data.as_in_context(ctx)
+    if isinstance(data, (list, tuple)):
+        return [_as_in_context(d, ctx) for d in data]
+    return data

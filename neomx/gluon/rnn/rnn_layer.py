@@ -194,13 +194,6 @@ class _RNNLayer(HybridBlock):
             return super().__call__(inputs, states, sequence_length, **kwargs)
         return super().__call__(inputs, states, **kwargs)
 
-    def infer_shape(self, inputs, *args):
-        """Set the first layer's input size from ``inputs``; all other shapes are known."""
-        size = inputs.shape[self._layout.find("C")]
-        for direction in "lr"[: self._dir]:
-            weight = getattr(self, f"{direction}0_i2h_weight")
-            weight.shape = (weight.shape[0], size)
-
     def hybrid_forward(self, F, inputs, states, sequence_length=None, **params):
         if F is nd:
             batch_size = inputs.shape[self._layout.find("N")]

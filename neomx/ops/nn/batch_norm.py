@@ -19,7 +19,7 @@ import numpy as np
 
 from ...base import MXNetTypeError, MXNetValueError
 from ..infer import is_known, normalize_axis, shape_str
-from ..params import Bool, Float, Int, Params
+from ..params import Bool, Float, Int, Params, Str
 from ..registry import Op, register
 from .norm_common import (
     channel_sum,
@@ -218,6 +218,33 @@ class BatchNormV1(BatchNorm):
     def epsilon(self, p) -> float:
         # BatchNorm_v1 declares eps a C++ float.
         return float(np.float32(p.eps))
+
+
+@register("_contrib_SyncBatchNorm")
+class SyncBatchNorm(BatchNorm):
+    """Batch normalization over axis 1 whose statistics MXNet shares across ``ndev`` devices.
+
+    In one process on one device (``ndev=1``) it is ``BatchNorm`` with ``axis=1``; ``key``
+    names the group of devices in MXNet and is accepted here. Gluon's multi-device layer is
+    ``gluon.contrib.nn.SyncBatchNorm``.
+    """
+
+    params = Params(
+        eps=Float(_EPS_DEFAULT, doc="Added to the variance before the square root."),
+        momentum=Float(0.9, doc="The weight of the old value in the moving statistics."),
+        fix_gamma=Bool(True, doc="Take gamma as 1 (its gradient is 0)."),
+        use_global_stats=Bool(False, doc="Normalize by the moving statistics, also training."),
+        output_mean_var=Bool(False, doc="Also return the mean and inverse std."),
+        ndev=Int(1, doc="The number of devices that share the statistics in MXNet."),
+        key=Str("", doc="The name of the group of devices in MXNet."),
+    )
+
+    def channel_axis(self, p, ndim: int) -> int:
+        if ndim < 2:
+            raise MXNetValueError(
+                f"{self.name}: data must have 2 or more dimensions (channels on axis 1), got {ndim}"
+            )
+        return 1
 
 
 @register("_backward_BatchNorm")
