@@ -532,3 +532,11 @@ def test_doctests(module):
     mod = importlib.import_module(f"neomx.{module}")
     result = doctest.testmod(mod, extraglobs={"mx": mx}, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_gluon_metric_is_mx_metric():
+    assert mx.gluon.metric.Accuracy is mx.metric.Accuracy
+    assert mx.gluon.metric.create is mx.metric.create
+    metric = mx.gluon.metric.create("acc")
+    metric.update([mx.nd.array([1, 0])], [mx.nd.array([[0.2, 0.8], [0.9, 0.1]])])
+    assert metric.get() == ("accuracy", 1.0)

@@ -1,13 +1,8 @@
-"""``mx.gluon``: Parameters, Blocks and hybridization (MXNet 1.x's imperative API).
-
-NOTE for gluon.nn: ``Sequential``, ``HybridSequential``, ``Lambda`` and ``HybridLambda`` live
-in ``neomx/gluon/containers.py``; ``gluon.nn`` re-exports them
-(``from ..containers import HybridLambda, HybridSequential, Lambda, Sequential``).
-"""
+"""``mx.gluon``: Parameters, Blocks and hybridization (MXNet 1.x's imperative API), with the
+layers (``nn``, ``rnn``, ``contrib``), losses, data loading, the model zoo, the Trainer and
+``metric`` (``mx.metric`` under Gluon's roof, as later MXNet versions place it)."""
 
 from __future__ import annotations
-
-import importlib
 
 from . import parameter, utils
 from .block import Block, HookHandle
@@ -15,6 +10,11 @@ from .containers import HybridLambda, HybridSequential, Lambda, Sequential
 from .hybrid import HybridBlock
 from .parameter import Constant, DeferredInitializationError, Parameter, ParameterDict
 from .symbol_block import SymbolBlock
+
+# isort: split
+# After the core: these build on the classes above.
+from . import contrib, data, loss, metric, model_zoo, nn, rnn, trainer
+from .trainer import Trainer
 
 __all__ = [
     "Block",
@@ -29,20 +29,15 @@ __all__ = [
     "HybridSequential",
     "Lambda",
     "HybridLambda",
+    "Trainer",
+    "contrib",
+    "data",
+    "loss",
+    "metric",
+    "model_zoo",
+    "nn",
     "parameter",
+    "rnn",
+    "trainer",
     "utils",
 ]
-
-# Subpackages written alongside this core (nn, loss, contrib, trainer, data, ...): expose each
-# one that exists.
-for _sub in ("nn", "loss", "contrib", "rnn", "data", "model_zoo", "trainer"):
-    try:
-        globals()[_sub] = importlib.import_module(f"{__name__}.{_sub}")
-    except ModuleNotFoundError as _err:
-        if _err.name != f"{__name__}.{_sub}":
-            raise
-    else:
-        __all__.append(_sub)
-if "trainer" in globals() and hasattr(globals()["trainer"], "Trainer"):
-    Trainer = globals()["trainer"].Trainer
-    __all__.append("Trainer")
