@@ -21,8 +21,13 @@ and gradients per call, so their files, in tests/golden/update_multi/, name inpu
 position: ``grad<s>_<i>`` is the fresh gradient for input i at step s, ``out<s>_<k>`` the k-th
 new weight (each call passes ``out=`` the weights), ``step<s>_<i>`` every input after step s.
 
-tests/ops/test_update_golden.py and test_update_multi.py replay the steps in neomx; tests
-never import mxnet.
+The AdamW updates (tests/ops/cases_update_adamw.py, ``ADAMW``) take their gradient scale as
+a last input, rescale_grad; their files, in tests/golden/update_adamw/, are laid out as the
+multi-tensor ones (single-tensor AdamW too), and their cases include skipped steps
+(rescale_grad 0, NaN or infinite).
+
+tests/ops/test_update_golden.py, test_update_multi.py and test_update_adamw.py replay the
+steps in neomx; tests never import mxnet.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from make_golden import TESTS, load_cases, mxnet_params, save_npz
 
 OUTPUT = TESTS / "golden" / "update"
 OUTPUT_MULTI = TESTS / "golden" / "update_multi"
+OUTPUT_ADAMW = TESTS / "golden" / "update_adamw"
 STEPS = 3
 
 
@@ -56,6 +62,14 @@ def multi_cases():
     table = sys.modules["ops.cases_update_multi"]
     cases = [c for name in sorted(table.MULTI) for c in case.CASES[name]]
     return [c for c in cases if c.id not in table.NOT_RECORDED], table
+
+
+def adamw_cases():
+    """Every case of the AdamW updates, and their table."""
+    load_cases()
+    case = sys.modules["ops.case"]
+    table = sys.modules["ops.cases_update_adamw"]
+    return [c for name in sorted(table.ADAMW) for c in case.CASES[name]], table
 
 
 def start(mx, case):
@@ -94,7 +108,8 @@ def run_multi_case(mx, case, table):
     count = case.params.get("num_weights", 1)
     grads = table.positions(case.op, count, "grad")
     weights = table.positions(case.op, count, "weight")
-    function = getattr(mx.nd, case.op)
+    # The AdamW operators are underscore names, only in mx.nd._internal.
+    function = getattr(mx.nd, case.op, None) or getattr(mx.nd._internal, case.op)
     params = mxnet_params(case.params)
     for step in range(STEPS):
         if step:
@@ -130,6 +145,12 @@ def main(argv=None):
         default=OUTPUT_MULTI,
         help="where to write the multi-tensor updates' files",
     )
+    parser.add_argument(
+        "--output-adamw",
+        type=Path,
+        default=OUTPUT_ADAMW,
+        help="where to write the AdamW updates' files",
+    )
     args = parser.parse_args(argv)
     import mxnet as mx
 
@@ -142,6 +163,9 @@ def main(argv=None):
     cases, table = multi_cases()
     rewrite(args.output_multi, {case.id: run_multi_case(mx, case, table) for case in cases})
     print(f"wrote {len(cases)} multi-tensor update golden files to {args.output_multi}")
+    cases, table = adamw_cases()
+    rewrite(args.output_adamw, {case.id: run_multi_case(mx, case, table) for case in cases})
+    print(f"wrote {len(cases)} AdamW update golden files to {args.output_adamw}")
 
 
 if __name__ == "__main__":

@@ -58,10 +58,11 @@ class Node:
         mutated = self.op.mutated_inputs(self.p) if self.op.mutates else ()
         if not aux and not mutated:
             return ()
+        undeclared = self.op.undeclared_writes
         return tuple(
             i
             for i, name in enumerate(self.input_names())
-            if name in aux or (i in mutated and i < len(self.inputs))
+            if name in aux or (i in mutated and i < len(self.inputs) and name not in undeclared)
         )
 
     def __repr__(self) -> str:

@@ -67,7 +67,7 @@ def _install(module_globals):
         setattr(_internal, op_name, function)
         prefix = next((pre for pre in _PREFIXES if op_name.startswith(pre)), None)
         if prefix is not None:
-            setattr(_PREFIXES[prefix], op_name[len(prefix):], function)
+            setattr(_PREFIXES[prefix], op_name[len(prefix) :], function)
         elif not op_name.startswith("_"):
             setattr(op, op_name, function)
         # Gradient definitions call every operator as F.<name>, underscore names included.
@@ -80,6 +80,11 @@ from . import control_flow as _control_flow  # noqa: E402
 
 for _function in (_control_flow.foreach, _control_flow.while_loop, _control_flow.cond):
     setattr(contrib, _function.__name__, _function)
+# mx.nd.contrib.adamw_update etc.: MXNet's Python wrappers of the _*adamw_update operators.
+from . import contrib_update as _contrib_update  # noqa: E402
+
+for _name in _contrib_update.__all__:
+    setattr(contrib, _name, getattr(_contrib_update, _name))
 
 __all__ = [
     "NDArray",

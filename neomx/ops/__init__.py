@@ -36,6 +36,7 @@ from . import (  # noqa: F401 - imported to register
     transform,
     unary,
     update,
+    update_adamw,
     update_adaptive,
     update_multi,
     upsampling,

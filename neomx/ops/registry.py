@@ -45,6 +45,10 @@ class Op:
     # as an optimizer's ``mom``: invoke makes the engine treat them as written (later readers
     # wait for the update) and bumps their version. Such operators define no direct_kernel.
     mutates: tuple[str, ...] = ()
+    # Names among ``mutates`` that MXNet's kernel overwrites without declaring them mutable
+    # (``_adamw_update`` writes the rescaled gradient into grad): engine writes all the same,
+    # but a Symbol lists them as arguments, not auxiliary states, as MXNet does.
+    undeclared_writes: tuple[str, ...] = ()
     # Names of inputs that are auxiliary states (MXNet's ListAuxiliaryStates): state the
     # operator keeps across calls, such as BatchNorm's moving statistics, rather than values
     # it is a function of. ``arguments(p)`` still lists them (they are inputs of the call);

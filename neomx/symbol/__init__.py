@@ -83,6 +83,11 @@ from . import random  # noqa: E402 - needs the operators installed
 
 for _function in (_control_flow.foreach, _control_flow.while_loop, _control_flow.cond):
     setattr(contrib, _function.__name__, _function)
+# mx.sym.contrib.adamw_update etc.: MXNet's Python wrappers of the _*adamw_update operators.
+from . import contrib_update as _contrib_update  # noqa: E402
+
+for _name in _contrib_update.__all__:
+    setattr(contrib, _name, getattr(_contrib_update, _name))
 attach_arithmetic()
 _attach_fluent()
 attach_executor_methods()

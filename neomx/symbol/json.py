@@ -107,7 +107,10 @@ def _mutable_positions(node: Node) -> set[int]:
         return set()
     positions = set(node.auxiliary_positions())
     if node.op.mutates:
-        positions.update(node.op.mutated_inputs(node.p))
+        names = node.op.arguments(node.p)
+        positions.update(
+            i for i in node.op.mutated_inputs(node.p) if names[i] not in node.op.undeclared_writes
+        )
     return positions
 
 

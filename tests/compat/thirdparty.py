@@ -17,6 +17,7 @@ PROGRAMS = {
     "vision_gluoncv2": ["gluoncv2==0.0.64"],
     "vision_gluoncv": ["gluoncv==0.10.5.post0"],
     "nlp_gluonbook": ["gluonbook==0.8.10"],
+    "nlp_gluonnlp": ["gluonnlp==0.10.0"],
     "module_mms": ["mxnet-model-server==1.0.8"],
 }
 
