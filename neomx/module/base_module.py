@@ -317,9 +317,22 @@ class BaseModule:
                     self.logger.info("Epoch[%d] Validation-%s=%f", epoch, name, value)
             train_data.reset()
 
+    def _require_bound(self, what):
+        if not self.binded:
+            raise MXNetError(f"{what}: call bind first")
+
     def _require_ready(self, what):
         if not (self.binded and self.params_initialized):
             raise MXNetError(f"{what}: call bind and init_params first")
+
+    def _skip_init_optimizer(self, force_init, message="optimizer already initialized, ignoring."):
+        """Check ``init_optimizer`` may run; True (after logging ``message``, as MXNet does)
+        when the optimizer is already set up and ``force_init`` is off."""
+        self._require_ready("init_optimizer")
+        if self.optimizer_initialized and not force_init:
+            self.logger.warning(message)
+            return True
+        return False
 
     # ---- symbol and shapes (subclasses provide) -----------------------------------------
 
@@ -376,6 +389,28 @@ class BaseModule:
             force_init=force_init,
             allow_extra=allow_extra,
         )
+
+    def _set_params_copying(self, arg_params, aux_params, allow_missing, force_init, allow_extra):
+        """``set_params`` of MXNet's Module and BucketingModule: without ``allow_missing`` it
+        is ``init_params``; with it, the given values are copied as they are (``_copy_params``)
+        and the host copies are left dirty."""
+        if not allow_missing:
+            BaseModule.set_params(
+                self, arg_params, aux_params, allow_missing, force_init, allow_extra
+            )
+            return
+        if self.params_initialized and not force_init:
+            warnings.warn(
+                "Parameters already initialized and force_init=False. set_params call ignored.",
+                stacklevel=3,  # the caller of set_params
+            )
+            return
+        self._copy_params(arg_params, aux_params, allow_missing, force_init, allow_extra)
+        self._params_dirty = True
+        self.params_initialized = True
+
+    def _copy_params(self, arg_params, aux_params, allow_missing, force_init, allow_extra):
+        raise NotImplementedError()
 
     def save_params(self, fname):
         """Save the parameters to ``fname`` with ``arg:``/``aux:`` keys."""

@@ -9,7 +9,6 @@ the default bucket's arrays, so training any bucket trains the shared weights.
 from __future__ import annotations
 
 import logging
-import warnings
 
 import numpy as np
 
@@ -99,10 +98,6 @@ class BucketingModule(BaseModule):
             generated if symbol is None else symbol, data_names, label_names, **self._module_args
         )
 
-    def _require_bound(self, what):
-        if not self.binded:
-            raise MXNetError(f"{what}: call bind first")
-
     # ---- names and shapes ----------------------------------------------------------------
 
     @property
@@ -153,22 +148,9 @@ class BucketingModule(BaseModule):
     def set_params(
         self, arg_params, aux_params, allow_missing=False, force_init=True, allow_extra=False
     ):
-        if not allow_missing:
-            self.init_params(
-                initializer=None,
-                arg_params=arg_params,
-                aux_params=aux_params,
-                allow_missing=allow_missing,
-                force_init=force_init,
-                allow_extra=allow_extra,
-            )
-            return
-        if self.params_initialized and not force_init:
-            warnings.warn(
-                "Parameters already initialized and force_init=False. set_params call ignored.",
-                stacklevel=2,
-            )
-            return
+        self._set_params_copying(arg_params, aux_params, allow_missing, force_init, allow_extra)
+
+    def _copy_params(self, arg_params, aux_params, allow_missing, force_init, allow_extra):
         self._curr_module.set_params(
             arg_params,
             aux_params,
@@ -176,8 +158,6 @@ class BucketingModule(BaseModule):
             force_init=force_init,
             allow_extra=allow_extra,
         )
-        self._params_dirty = True
-        self.params_initialized = True
 
     def init_params(
         self,
@@ -289,9 +269,7 @@ class BucketingModule(BaseModule):
         optimizer_params=(("learning_rate", 0.01),),
         force_init=False,
     ):
-        self._require_ready("init_optimizer")
-        if self.optimizer_initialized and not force_init:
-            self.logger.warning("optimizer already initialized, ignoring.")
+        if self._skip_init_optimizer(force_init):
             return
         self._curr_module.init_optimizer(
             kvstore, optimizer, optimizer_params, force_init=force_init

@@ -176,10 +176,6 @@ class Module(BaseModule):
         self._require_bound("output_shapes")
         return self._exec_group.get_output_shapes()
 
-    def _require_bound(self, what):
-        if not self.binded:
-            raise MXNetError(f"{what}: call bind first")
-
     # ---- parameters ----------------------------------------------------------------------
 
     def get_params(self):
@@ -234,25 +230,10 @@ class Module(BaseModule):
         self, arg_params, aux_params, allow_missing=False, force_init=True, allow_extra=False
     ):
         """Copy the given parameters into the module (and every device)."""
-        if not allow_missing:
-            self.init_params(
-                initializer=None,
-                arg_params=arg_params,
-                aux_params=aux_params,
-                allow_missing=allow_missing,
-                force_init=force_init,
-                allow_extra=allow_extra,
-            )
-            return
-        if self.params_initialized and not force_init:
-            warnings.warn(
-                "Parameters already initialized and force_init=False. set_params call ignored.",
-                stacklevel=2,
-            )
-            return
+        self._set_params_copying(arg_params, aux_params, allow_missing, force_init, allow_extra)
+
+    def _copy_params(self, arg_params, aux_params, allow_missing, force_init, allow_extra):
         self._exec_group.set_params(arg_params, aux_params, allow_extra=allow_extra)
-        self._params_dirty = True
-        self.params_initialized = True
 
     def _sync_params_from_devices(self):
         self._exec_group.get_params(self._arg_params, self._aux_params)
@@ -353,9 +334,7 @@ class Module(BaseModule):
         """Set up the optimizer (a name with ``optimizer_params``, or an Optimizer) and the
         KVStore that sums gradients across devices; ``rescale_grad`` defaults to
         ``1 / batch_size``."""
-        self._require_ready("init_optimizer")
-        if self.optimizer_initialized and not force_init:
-            self.logger.warning("optimizer already initialized, ignoring...")
+        if self._skip_init_optimizer(force_init, "optimizer already initialized, ignoring..."):
             return
         if self._params_dirty:
             self._sync_params_from_devices()

@@ -50,10 +50,6 @@ class SequentialModule(BaseModule):
         self.optimizer_initialized = False
         return self
 
-    def _require_bound(self, what):
-        if not self.binded:
-            raise MXNetError(f"{what}: call bind first")
-
     @property
     def data_names(self):
         return self._modules[0].data_names if self._modules else []
@@ -180,9 +176,7 @@ class SequentialModule(BaseModule):
         optimizer_params=(("learning_rate", 0.01),),
         force_init=False,
     ):
-        self._require_ready("init_optimizer")
-        if self.optimizer_initialized and not force_init:
-            self.logger.warning("optimizer already initialized, ignoring.")
+        if self._skip_init_optimizer(force_init):
             return
         for module in self._modules:
             module.init_optimizer(
