@@ -29,7 +29,9 @@ KNOWN_DIFFERENCES = {
 
 
 # What the programs import at run time: the compat part of the `test` extra (pyproject.toml).
-RUNTIME_MODULES = ("scipy", "requests", "portalocker", "yacs", "autocfg", "yaml", "IPython", "tqdm")
+RUNTIME_MODULES = (
+    "scipy", "requests", "portalocker", "yacs", "autocfg", "yaml", "IPython", "tqdm", "sklearn",
+)  # fmt: skip
 
 
 @pytest.fixture(scope="session")

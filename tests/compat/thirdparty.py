@@ -19,6 +19,7 @@ PROGRAMS = {
     "nlp_gluonbook": ["gluonbook==0.8.10"],
     "nlp_gluonnlp": ["gluonnlp==0.10.0"],
     "module_mms": ["mxnet-model-server==1.0.8"],
+    "module_xfer": ["xfer-ml==1.1.0"],
 }
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -9,33 +9,14 @@ from ..block import Block
 from ..containers import HybridLambda, HybridSequential, Lambda, Sequential
 from ..hybrid import HybridBlock
 from ..symbol_block import SymbolBlock
-from .activations import ELU, GELU, SELU, Activation, LeakyReLU, PReLU, Swish
-from .basic_layers import Dense, Dropout, Embedding, Flatten
-from .conv_layers import (
-    Conv1D,
-    Conv1DTranspose,
-    Conv2D,
-    Conv2DTranspose,
-    Conv3D,
-    Conv3DTranspose,
-)
-from .norm_layers import BatchNorm, BatchNormReLU, GroupNorm, InstanceNorm, LayerNorm
-from .pooling_layers import (
-    AvgPool1D,
-    AvgPool2D,
-    AvgPool3D,
-    GlobalAvgPool1D,
-    GlobalAvgPool2D,
-    GlobalAvgPool3D,
-    GlobalMaxPool1D,
-    GlobalMaxPool2D,
-    GlobalMaxPool3D,
-    MaxPool1D,
-    MaxPool2D,
-    MaxPool3D,
-    ReflectionPad2D,
-)
+from . import activations, basic_layers, conv_layers, norm_layers, pooling_layers
+from .activations import *  # noqa: F403
+from .basic_layers import *  # noqa: F403
+from .conv_layers import *  # noqa: F403
+from .norm_layers import *  # noqa: F403
+from .pooling_layers import *  # noqa: F403
 
+# Each layer module's ``__all__`` lists its public layers; this one adds the re-exports above.
 __all__ = [
     "Block",
     "HybridBlock",
@@ -44,39 +25,9 @@ __all__ = [
     "HybridSequential",
     "Lambda",
     "HybridLambda",
-    "Dense",
-    "Dropout",
-    "Embedding",
-    "Flatten",
-    "BatchNorm",
-    "BatchNormReLU",
-    "InstanceNorm",
-    "LayerNorm",
-    "GroupNorm",
-    "Activation",
-    "LeakyReLU",
-    "PReLU",
-    "ELU",
-    "SELU",
-    "Swish",
-    "GELU",
-    "Conv1D",
-    "Conv2D",
-    "Conv3D",
-    "Conv1DTranspose",
-    "Conv2DTranspose",
-    "Conv3DTranspose",
-    "MaxPool1D",
-    "MaxPool2D",
-    "MaxPool3D",
-    "AvgPool1D",
-    "AvgPool2D",
-    "AvgPool3D",
-    "GlobalMaxPool1D",
-    "GlobalMaxPool2D",
-    "GlobalMaxPool3D",
-    "GlobalAvgPool1D",
-    "GlobalAvgPool2D",
-    "GlobalAvgPool3D",
-    "ReflectionPad2D",
+    *basic_layers.__all__,
+    *norm_layers.__all__,
+    *activations.__all__,
+    *conv_layers.__all__,
+    *pooling_layers.__all__,
 ]

@@ -43,7 +43,12 @@ def _infer_weight_shapes(op_name, data_shape, kwargs):
 
 
 class _Conv(HybridBlock):
-    """Shared body of the convolution layers; ``op_name`` picks Convolution or Deconvolution."""
+    """Shared body of the convolution layers; ``op_name`` picks Convolution or Deconvolution.
+
+    The public layers set ``_ndim`` and the ``_layouts`` they accept."""
+
+    _ndim = 0
+    _layouts: tuple = ()
 
     def __init__(
         self,
@@ -120,6 +125,12 @@ class _Conv(HybridBlock):
     def _alias(self):
         return "conv"
 
+    def _checked_kernel(self, kernel_size, layout):
+        """Check ``layout`` against the layer's layouts; return ``kernel_size`` as a tuple."""
+        name = self.__class__.__name__
+        check_layout(name, layout, self._layouts)
+        return expand_tuple(kernel_size, self._ndim, "kernel_size", name)
+
     def __repr__(self):
         k = self._kwargs
         ndim = len(k["kernel"])
@@ -141,12 +152,23 @@ class _Conv(HybridBlock):
         return f"{self.__class__.__name__}({mapping}, {', '.join(parts)})"
 
 
-def _conv_init(layer, ndim, kernel_size, layout, layouts):
-    check_layout(layer, layout, layouts)
-    return expand_tuple(kernel_size, ndim, "kernel_size", layer)
+class _ConvND(_Conv):
+    """Shared constructor of Conv1D/2D/3D (the ``Convolution`` operator), in their argument
+    order."""
+
+    def __init__(
+        self, channels, kernel_size, strides, padding, dilation, groups, layout, activation,
+        use_bias, weight_initializer, bias_initializer, in_channels, **kwargs,
+    ):  # fmt: skip
+        kernel_size = self._checked_kernel(kernel_size, layout)
+        op_name = kwargs.pop("op_name", "Convolution")
+        super().__init__(
+            channels, kernel_size, strides, padding, dilation, groups, layout, in_channels,
+            activation, use_bias, weight_initializer, bias_initializer, op_name, **kwargs,
+        )  # fmt: skip
 
 
-class Conv1D(_Conv):
+class Conv1D(_ConvND):
     """1-D convolution over ``(N, C, W)`` input.
 
     Parameters
@@ -176,31 +198,21 @@ class Conv1D(_Conv):
     Conv1D(None -> 8, kernel_size=(3,), stride=(1,))
     """
 
+    _ndim = 1
+    _layouts = ("NCW",)
+
     def __init__(
-        self,
-        channels,
-        kernel_size,
-        strides=1,
-        padding=0,
-        dilation=1,
-        groups=1,
-        layout="NCW",
-        activation=None,
-        use_bias=True,
-        weight_initializer=None,
-        bias_initializer="zeros",
-        in_channels=0,
-        **kwargs,
-    ):
-        kernel_size = _conv_init("Conv1D", 1, kernel_size, layout, ("NCW",))
-        op_name = kwargs.pop("op_name", "Convolution")
+        self, channels, kernel_size, strides=1, padding=0, dilation=1, groups=1, layout="NCW",
+        activation=None, use_bias=True, weight_initializer=None, bias_initializer="zeros",
+        in_channels=0, **kwargs,
+    ):  # fmt: skip
         super().__init__(
-            channels, kernel_size, strides, padding, dilation, groups, layout, in_channels,
-            activation, use_bias, weight_initializer, bias_initializer, op_name, **kwargs,
+            channels, kernel_size, strides, padding, dilation, groups, layout, activation,
+            use_bias, weight_initializer, bias_initializer, in_channels, **kwargs,
         )  # fmt: skip
 
 
-class Conv2D(_Conv):
+class Conv2D(_ConvND):
     """2-D convolution over ``(N, C, H, W)`` (or ``NHWC``) input.
 
     Parameters are those of :class:`Conv1D`, with tuples of 2 ints and layout ``'NCHW'`` or
@@ -212,73 +224,50 @@ class Conv2D(_Conv):
     Conv2D(None -> 16, kernel_size=(3, 3), stride=(1, 1))
     """
 
+    _ndim = 2
+    _layouts = ("NCHW", "NHWC")
+
     def __init__(
-        self,
-        channels,
-        kernel_size,
-        strides=(1, 1),
-        padding=(0, 0),
-        dilation=(1, 1),
-        groups=1,
-        layout="NCHW",
-        activation=None,
-        use_bias=True,
-        weight_initializer=None,
-        bias_initializer="zeros",
-        in_channels=0,
-        **kwargs,
-    ):
-        kernel_size = _conv_init("Conv2D", 2, kernel_size, layout, ("NCHW", "NHWC"))
-        op_name = kwargs.pop("op_name", "Convolution")
+        self, channels, kernel_size, strides=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1,
+        layout="NCHW", activation=None, use_bias=True, weight_initializer=None,
+        bias_initializer="zeros", in_channels=0, **kwargs,
+    ):  # fmt: skip
         super().__init__(
-            channels, kernel_size, strides, padding, dilation, groups, layout, in_channels,
-            activation, use_bias, weight_initializer, bias_initializer, op_name, **kwargs,
+            channels, kernel_size, strides, padding, dilation, groups, layout, activation,
+            use_bias, weight_initializer, bias_initializer, in_channels, **kwargs,
         )  # fmt: skip
 
 
-class Conv3D(_Conv):
+class Conv3D(_ConvND):
     """3-D convolution over ``(N, C, D, H, W)`` (or ``NDHWC``) input.
 
     Parameters are those of :class:`Conv1D`, with tuples of 3 ints and layout ``'NCDHW'`` or
     ``'NDHWC'``.
     """
 
+    _ndim = 3
+    _layouts = ("NCDHW", "NDHWC")
+
     def __init__(
-        self,
-        channels,
-        kernel_size,
-        strides=(1, 1, 1),
-        padding=(0, 0, 0),
-        dilation=(1, 1, 1),
-        groups=1,
-        layout="NCDHW",
-        activation=None,
-        use_bias=True,
-        weight_initializer=None,
-        bias_initializer="zeros",
-        in_channels=0,
-        **kwargs,
-    ):
-        kernel_size = _conv_init("Conv3D", 3, kernel_size, layout, ("NCDHW", "NDHWC"))
-        op_name = kwargs.pop("op_name", "Convolution")
+        self, channels, kernel_size, strides=(1, 1, 1), padding=(0, 0, 0), dilation=(1, 1, 1),
+        groups=1, layout="NCDHW", activation=None, use_bias=True, weight_initializer=None,
+        bias_initializer="zeros", in_channels=0, **kwargs,
+    ):  # fmt: skip
         super().__init__(
-            channels, kernel_size, strides, padding, dilation, groups, layout, in_channels,
-            activation, use_bias, weight_initializer, bias_initializer, op_name, **kwargs,
+            channels, kernel_size, strides, padding, dilation, groups, layout, activation,
+            use_bias, weight_initializer, bias_initializer, in_channels, **kwargs,
         )  # fmt: skip
 
 
 class _ConvTranspose(_Conv):
     """Shared constructor of the transposed convolutions (the ``Deconvolution`` operator)."""
 
-    _ndim = 0
-    _layouts: tuple = ()
-
     def __init__(
         self, channels, kernel_size, strides, padding, output_padding, dilation, groups, layout,
         activation, use_bias, weight_initializer, bias_initializer, in_channels, **kwargs,
     ):  # fmt: skip
+        kernel_size = self._checked_kernel(kernel_size, layout)
         name = self.__class__.__name__
-        kernel_size = _conv_init(name, self._ndim, kernel_size, layout, self._layouts)
         output_padding = expand_tuple(output_padding, self._ndim, "output_padding", name)
         op_name = kwargs.pop("op_name", "Deconvolution")
         super().__init__(

@@ -16,6 +16,37 @@ def _settings_repr(block, settings, tail=""):
     return f"{block.__class__.__name__}({body}{tail})"
 
 
+def _norm_param(block, name, learned, shape, init, **extra):
+    """Get a normalisation parameter; ``learned=False`` keeps it at its initial value."""
+    return block.params.get(
+        name,
+        grad_req="write" if learned else "null",
+        shape=shape,
+        init=init,
+        allow_deferred_init=True,
+        **extra,
+    )
+
+
+class _AffineNorm(HybridBlock):
+    """Shared constructor of InstanceNorm, LayerNorm and GroupNorm: ``gamma`` and ``beta`` of
+    shape ``(size,)``, learned as ``scale`` and ``center`` say; ``settings`` fill the repr."""
+
+    def __init__(
+        self, settings, size, center, scale, beta_initializer, gamma_initializer, **kwargs
+    ):
+        super().__init__(**kwargs)
+        self._kwargs = settings
+        self._epsilon = settings["eps"]
+        self._center = center
+        self._scale = scale
+        self.gamma = _norm_param(self, "gamma", scale, (size,), gamma_initializer)
+        self.beta = _norm_param(self, "beta", center, (size,), beta_initializer)
+
+    def __repr__(self):
+        return _settings_repr(self, self._kwargs, f", in_channels={self.gamma.shape[0]}")
+
+
 class BatchNorm(HybridBlock):
     """Normalise each channel by its batch statistics while training, running ones otherwise.
 
@@ -76,37 +107,17 @@ in_channels=None)
         if in_channels != 0:
             self.in_channels = in_channels
         channels = (in_channels,)
-        self.gamma = self.params.get(
-            "gamma",
-            grad_req="write" if scale else "null",
-            shape=channels,
-            init=gamma_initializer,
-            allow_deferred_init=True,
-            differentiable=scale,
+        self.gamma = _norm_param(
+            self, "gamma", scale, channels, gamma_initializer, differentiable=scale
         )
-        self.beta = self.params.get(
-            "beta",
-            grad_req="write" if center else "null",
-            shape=channels,
-            init=beta_initializer,
-            allow_deferred_init=True,
-            differentiable=center,
+        self.beta = _norm_param(
+            self, "beta", center, channels, beta_initializer, differentiable=center
         )
-        self.running_mean = self.params.get(
-            "running_mean",
-            grad_req="null",
-            shape=channels,
-            init=running_mean_initializer,
-            allow_deferred_init=True,
-            differentiable=False,
+        self.running_mean = _norm_param(
+            self, "running_mean", False, channels, running_mean_initializer, differentiable=False
         )
-        self.running_var = self.params.get(
-            "running_var",
-            grad_req="null",
-            shape=channels,
-            init=running_variance_initializer,
-            allow_deferred_init=True,
-            differentiable=False,
+        self.running_var = _norm_param(
+            self, "running_var", False, channels, running_variance_initializer, differentiable=False
         )
 
     def cast(self, dtype):
@@ -148,7 +159,7 @@ class BatchNormReLU(BatchNorm):
         return F.relu(out)
 
 
-class InstanceNorm(HybridBlock):
+class InstanceNorm(_AffineNorm):
     """Normalise each sample's channels over their spatial positions.
 
     Parameters
@@ -178,24 +189,11 @@ class InstanceNorm(HybridBlock):
         in_channels=0,
         **kwargs,
     ):
-        super().__init__(**kwargs)
-        self._kwargs = {"eps": epsilon, "axis": axis, "center": center, "scale": scale}
+        settings = {"eps": epsilon, "axis": axis, "center": center, "scale": scale}
+        super().__init__(
+            settings, in_channels, center, scale, beta_initializer, gamma_initializer, **kwargs
+        )
         self._axis = axis
-        self._epsilon = epsilon
-        self.gamma = self.params.get(
-            "gamma",
-            grad_req="write" if scale else "null",
-            shape=(in_channels,),
-            init=gamma_initializer,
-            allow_deferred_init=True,
-        )
-        self.beta = self.params.get(
-            "beta",
-            grad_req="write" if center else "null",
-            shape=(in_channels,),
-            init=beta_initializer,
-            allow_deferred_init=True,
-        )
 
     def hybrid_forward(self, F, x, gamma, beta):
         # The operator normalises with channels on axis 1; move another channel axis there.
@@ -206,11 +204,8 @@ class InstanceNorm(HybridBlock):
             out = F.swapaxes(out, dim1=1, dim2=self._axis)
         return out
 
-    def __repr__(self):
-        return _settings_repr(self, self._kwargs, f", in_channels={self.gamma.shape[0]}")
 
-
-class LayerNorm(HybridBlock):
+class LayerNorm(_AffineNorm):
     """Normalise each sample over one axis (the last by default), then scale and shift.
 
     Parameters
@@ -239,37 +234,26 @@ class LayerNorm(HybridBlock):
         prefix=None,
         params=None,
     ):
-        super().__init__(prefix=prefix, params=params)
-        self._kwargs = {"eps": epsilon, "axis": axis, "center": center, "scale": scale}
+        settings = {"eps": epsilon, "axis": axis, "center": center, "scale": scale}
+        super().__init__(
+            settings,
+            in_channels,
+            center,
+            scale,
+            beta_initializer,
+            gamma_initializer,
+            prefix=prefix,
+            params=params,
+        )
         self._axis = axis
-        self._epsilon = epsilon
-        self._center = center
-        self._scale = scale
-        self.gamma = self.params.get(
-            "gamma",
-            grad_req="write" if scale else "null",
-            shape=(in_channels,),
-            init=gamma_initializer,
-            allow_deferred_init=True,
-        )
-        self.beta = self.params.get(
-            "beta",
-            grad_req="write" if center else "null",
-            shape=(in_channels,),
-            init=beta_initializer,
-            allow_deferred_init=True,
-        )
 
     def hybrid_forward(self, F, data, gamma, beta):
         return call_op(
             self, F.LayerNorm, data, gamma=gamma, beta=beta, axis=self._axis, eps=self._epsilon
         )
 
-    def __repr__(self):
-        return _settings_repr(self, self._kwargs, f", in_channels={self.gamma.shape[0]}")
 
-
-class GroupNorm(HybridBlock):
+class GroupNorm(_AffineNorm):
     """Normalise each sample over groups of channels (axis 1), then scale and shift.
 
     Parameters
@@ -300,31 +284,18 @@ class GroupNorm(HybridBlock):
         prefix=None,
         params=None,
     ):
-        super().__init__(prefix=prefix, params=params)
-        self._kwargs = {
-            "eps": epsilon,
-            "num_groups": num_groups,
-            "center": center,
-            "scale": scale,
-        }
+        settings = {"eps": epsilon, "num_groups": num_groups, "center": center, "scale": scale}
+        super().__init__(
+            settings,
+            num_groups,
+            center,
+            scale,
+            beta_initializer,
+            gamma_initializer,
+            prefix=prefix,
+            params=params,
+        )
         self._num_groups = num_groups
-        self._epsilon = epsilon
-        self._center = center
-        self._scale = scale
-        self.gamma = self.params.get(
-            "gamma",
-            grad_req="write" if scale else "null",
-            shape=(num_groups,),
-            init=gamma_initializer,
-            allow_deferred_init=True,
-        )
-        self.beta = self.params.get(
-            "beta",
-            grad_req="write" if center else "null",
-            shape=(num_groups,),
-            init=beta_initializer,
-            allow_deferred_init=True,
-        )
 
     def hybrid_forward(self, F, data, gamma, beta):
         return call_op(

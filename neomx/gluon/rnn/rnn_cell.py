@@ -26,16 +26,17 @@ class _GatedCell(HybridRecurrentCell):
 
     _gates = 1
 
+    # GRUCell takes exactly these arguments, so it keeps this constructor.
     def __init__(
         self,
         hidden_size,
-        i2h_weight_initializer,
-        h2h_weight_initializer,
-        i2h_bias_initializer,
-        h2h_bias_initializer,
-        input_size,
-        prefix,
-        params,
+        i2h_weight_initializer=None,
+        h2h_weight_initializer=None,
+        i2h_bias_initializer="zeros",
+        h2h_bias_initializer="zeros",
+        input_size=0,
+        prefix=None,
+        params=None,
     ):
         super().__init__(prefix=prefix, params=params)
         self._hidden_size = hidden_size
@@ -278,28 +279,6 @@ class GRUCell(_GatedCell):
 
     _gates = 3
 
-    def __init__(
-        self,
-        hidden_size,
-        i2h_weight_initializer=None,
-        h2h_weight_initializer=None,
-        i2h_bias_initializer="zeros",
-        h2h_bias_initializer="zeros",
-        input_size=0,
-        prefix=None,
-        params=None,
-    ):
-        super().__init__(
-            hidden_size,
-            i2h_weight_initializer,
-            h2h_weight_initializer,
-            i2h_bias_initializer,
-            h2h_bias_initializer,
-            input_size,
-            prefix,
-            params,
-        )
-
     def _alias(self):
         return "gru"
 
@@ -337,22 +316,7 @@ class GRUCell(_GatedCell):
 
 
 # ``mxnet.gluon.rnn.rnn_cell`` also holds the cells made of other cells.
-from .cell_wrappers import (  # noqa: E402
-    BidirectionalCell,
-    DropoutCell,
-    HybridSequentialRNNCell,
-    ModifierCell,
-    ResidualCell,
-    SequentialRNNCell,
-    ZoneoutCell,
-)
+from . import cell_wrappers  # noqa: E402
+from .cell_wrappers import *  # noqa: E402, F403
 
-__all__ += [
-    "SequentialRNNCell",
-    "HybridSequentialRNNCell",
-    "DropoutCell",
-    "ModifierCell",
-    "ZoneoutCell",
-    "ResidualCell",
-    "BidirectionalCell",
-]
+__all__ += cell_wrappers.__all__

@@ -42,12 +42,12 @@ class _RNNLayer(HybridBlock):
         i2h_bias_initializer,
         h2h_bias_initializer,
         mode,
-        projection_size,
-        h2r_weight_initializer,
-        lstm_state_clip_min,
-        lstm_state_clip_max,
-        lstm_state_clip_nan,
         dtype,
+        projection_size=None,
+        h2r_weight_initializer=None,
+        lstm_state_clip_min=None,
+        lstm_state_clip_max=None,
+        lstm_state_clip_nan=False,
         use_sequence_length=False,
         **kwargs,
     ):
@@ -133,7 +133,8 @@ class _RNNLayer(HybridBlock):
         return found
 
     def state_info(self, batch_size=0):
-        raise NotImplementedError
+        # RNN and GRU carry the hidden state alone; LSTM adds the cell state.
+        return [self._state_shape(batch_size, self._hidden_size)]
 
     def _state_shape(self, batch_size, size):
         return {
@@ -318,17 +319,9 @@ class RNN(_RNNLayer):
             i2h_bias_initializer,
             h2h_bias_initializer,
             "rnn_" + activation,
-            None,
-            None,
-            None,
-            None,
-            False,
             dtype,
             **kwargs,
         )
-
-    def state_info(self, batch_size=0):
-        return [self._state_shape(batch_size, self._hidden_size)]
 
 
 class LSTM(_RNNLayer):
@@ -390,12 +383,12 @@ class LSTM(_RNNLayer):
             i2h_bias_initializer,
             h2h_bias_initializer,
             "lstm",
+            dtype,
             projection_size,
             h2r_weight_initializer,
             state_clip_min,
             state_clip_max,
             state_clip_nan,
-            dtype,
             **kwargs,
         )
 
@@ -449,14 +442,6 @@ class GRU(_RNNLayer):
             i2h_bias_initializer,
             h2h_bias_initializer,
             "gru",
-            None,
-            None,
-            None,
-            None,
-            False,
             dtype,
             **kwargs,
         )
-
-    def state_info(self, batch_size=0):
-        return [self._state_shape(batch_size, self._hidden_size)]
