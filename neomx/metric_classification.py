@@ -253,33 +253,36 @@ class _BinaryMetric(EvalMetric):
         self._local = _Counts()
 
 
-_BINARY_PARAMETERS = """
+def _binary_doc(summary, example):
+    """Return the docstring of a binary metric: ``summary``, the shared parameters, ``example``."""
+    return f"""{summary}
+
     Parameters
     ----------
     name : str
     output_names, label_names : list of str, optional
         See :class:`EvalMetric`.
-    average : {'macro', 'micro'}, default 'macro'
+    average : {{'macro', 'micro'}}, default 'macro'
         'macro' averages the score of each update; 'micro' scores all samples together.
-"""
+
+    Examples
+    --------
+{example}
+    """
+
+
+_THREE_SAMPLES = "[mx.nd.array([0, 1, 1])], [mx.nd.array([[0.3, 0.7], [0, 1.0], [0.4, 0.6]])]"
 
 
 @register
 class F1(_BinaryMetric):
-    __doc__ = (
-        """The F1 score (harmonic mean of precision and recall) of a binary classifier.
-"""
-        + _BINARY_PARAMETERS
-        + """
-    Examples
-    --------
-    >>> f1 = mx.metric.F1()
-    >>> f1.update([mx.nd.array([0, 1, 1])], [mx.nd.array([[0.3, 0.7], [0, 1.0], [0.4, 0.6]])])
+    __doc__ = _binary_doc(
+        "The F1 score (harmonic mean of precision and recall) of a binary classifier.",
+        f"""    >>> f1 = mx.metric.F1()
+    >>> f1.update({_THREE_SAMPLES})
     >>> f1.get()
-    ('f1', 0.8)
-    """
+    ('f1', 0.8)""",
     )
-
     score = "fscore"
 
     def __init__(self, name="f1", output_names=None, label_names=None, average="macro"):
@@ -288,20 +291,13 @@ class F1(_BinaryMetric):
 
 @register
 class MCC(_BinaryMetric):
-    __doc__ = (
-        """The Matthews correlation coefficient of a binary classifier.
-"""
-        + _BINARY_PARAMETERS
-        + """
-    Examples
-    --------
-    >>> mcc = mx.metric.MCC()
-    >>> mcc.update([mx.nd.array([0, 1, 1])], [mx.nd.array([[0.3, 0.7], [0, 1.0], [0.4, 0.6]])])
+    __doc__ = _binary_doc(
+        "The Matthews correlation coefficient of a binary classifier.",
+        f"""    >>> mcc = mx.metric.MCC()
+    >>> mcc.update({_THREE_SAMPLES})
     >>> mcc.get()
-    ('mcc', 0.0)
-    """
+    ('mcc', 0.0)""",
     )
-
     score = "mcc"
 
     def __init__(self, name="mcc", output_names=None, label_names=None, average="macro"):
@@ -310,22 +306,15 @@ class MCC(_BinaryMetric):
 
 @register
 class Precision(_BinaryMetric):
-    __doc__ = (
+    __doc__ = _binary_doc(
         """The precision (true positives over predicted positives) of a binary classifier.
 
-    Not in MXNet 1.9.1; it counts and averages exactly as :class:`F1` does.
-"""
-        + _BINARY_PARAMETERS
-        + """
-    Examples
-    --------
-    >>> precision = mx.metric.Precision()
+    Not in MXNet 1.9.1; it counts and averages exactly as :class:`F1` does.""",
+        """    >>> precision = mx.metric.Precision()
     >>> precision.update([mx.nd.array([0, 1, 1])], [mx.nd.array([[0.3, 0.7], [0, 1], [1, 0]])])
     >>> precision.get()
-    ('precision', 0.5)
-    """
+    ('precision', 0.5)""",
     )
-
     score = "precision"
 
     def __init__(self, name="precision", output_names=None, label_names=None, average="macro"):
@@ -334,22 +323,15 @@ class Precision(_BinaryMetric):
 
 @register
 class Recall(_BinaryMetric):
-    __doc__ = (
+    __doc__ = _binary_doc(
         """The recall (true positives over actual positives) of a binary classifier.
 
-    Not in MXNet 1.9.1; it counts and averages exactly as :class:`F1` does.
-"""
-        + _BINARY_PARAMETERS
-        + """
-    Examples
-    --------
-    >>> recall = mx.metric.Recall()
+    Not in MXNet 1.9.1; it counts and averages exactly as :class:`F1` does.""",
+        """    >>> recall = mx.metric.Recall()
     >>> recall.update([mx.nd.array([0, 1, 1])], [mx.nd.array([[0.3, 0.7], [0, 1], [1, 0]])])
     >>> recall.get()
-    ('recall', 0.5)
-    """
+    ('recall', 0.5)""",
     )
-
     score = "recall"
 
     def __init__(self, name="recall", output_names=None, label_names=None, average="macro"):

@@ -128,26 +128,35 @@ class _LogLikelihood(EvalMetric):
             self._add((-numpy.log(prob + self.eps)).sum(), num_examples)
 
 
-@register
-@alias("ce")
-class CrossEntropy(_LogLikelihood):
-    """The cross entropy: the mean of ``-log(p[label] + eps)`` over the samples.
+def _log_likelihood_doc(summary, name, example):
+    """Return the docstring of a log-likelihood metric called ``name`` by default."""
+    return f"""{summary}: the mean of ``-log(p[label] + eps)`` over the samples.
 
     Parameters
     ----------
     eps : float, default 1e-12
         Added to the probabilities, so that a zero does not give ``inf``.
-    name : str, default 'cross-entropy'
+    name : str, default '{name}'
     output_names, label_names : list of str, optional
         See :class:`EvalMetric`.
 
     Examples
     --------
-    >>> ce = mx.metric.CrossEntropy()
+{example}
+    """
+
+
+@register
+@alias("ce")
+class CrossEntropy(_LogLikelihood):
+    __doc__ = _log_likelihood_doc(
+        "The cross entropy",
+        "cross-entropy",
+        """    >>> ce = mx.metric.CrossEntropy()
     >>> ce.update([mx.nd.array([0, 1])], [mx.nd.array([[0.5, 0.5], [0.25, 0.75]])])
     >>> round(ce.get()[1], 6)
-    0.490415
-    """
+    0.490415""",
+    )
 
     def __init__(self, eps=1e-12, name="cross-entropy", output_names=None, label_names=None):
         super().__init__(eps, name, output_names, label_names)
@@ -156,23 +165,14 @@ class CrossEntropy(_LogLikelihood):
 @register
 @alias("nll_loss")
 class NegativeLogLikelihood(_LogLikelihood):
-    """The negative log-likelihood: the mean of ``-log(p[label] + eps)`` over the samples.
-
-    Parameters
-    ----------
-    eps : float, default 1e-12
-        Added to the probabilities, so that a zero does not give ``inf``.
-    name : str, default 'nll-loss'
-    output_names, label_names : list of str, optional
-        See :class:`EvalMetric`.
-
-    Examples
-    --------
-    >>> nll = mx.metric.NegativeLogLikelihood()
+    __doc__ = _log_likelihood_doc(
+        "The negative log-likelihood",
+        "nll-loss",
+        """    >>> nll = mx.metric.NegativeLogLikelihood()
     >>> nll.update([mx.nd.array([1])], [mx.nd.array([[0.5, 0.5]])])
     >>> round(nll.get()[1], 6)
-    0.693147
-    """
+    0.693147""",
+    )
 
     def __init__(self, eps=1e-12, name="nll-loss", output_names=None, label_names=None):
         super().__init__(eps, name, output_names, label_names)

@@ -4,13 +4,14 @@ Run by hand in a real MXNet 1.9.1 environment, with the third-party packages and
 dependencies importable there (numpy < 1.24 in that venv; the script does not install them):
 
     pip install --no-deps --target /tmp/compat-site gluoncv2==0.0.64 gluoncv==0.10.5.post0 \
-        gluonbook==0.8.10 gluonnlp==0.10.0 mxnet-model-server==1.0.8
+        gluonbook==0.8.10 gluonnlp==0.10.0 mxnet-model-server==1.0.8 xfer-ml==1.1.0
     PYTHONPATH=/tmp/compat-site:/tmp/compat-deps /opt/mxvenv/bin/python tools/make_compat_goldens.py
 
 (``/tmp/compat-deps``: tqdm, Pillow, scipy<1.12, matplotlib<3.9, requests, portalocker, yacs,
-autocfg, pyyaml, ipython, packaging, built for that numpy). Each program in tests/compat/programs
-runs with ``--make``: it initialises its models at random, saves the weights and inputs into the
-fixture directory, and writes ``<program>-golden.npz``. The tests then run the same program under
+autocfg, pyyaml, ipython, packaging, scikit-learn<1.4 with joblib and threadpoolctl, built for
+that numpy). Each program in tests/compat/programs runs with ``--make``: it initialises its models
+at random, saves the weights and inputs into the fixture directory, and writes
+``<program>-golden.npz``. The tests then run the same program under
 neomx's ``mxnet`` alias with those weights and compare.
 """
 

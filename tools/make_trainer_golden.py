@@ -24,6 +24,7 @@ Tests replay both in neomx and never import mxnet.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import tempfile
@@ -140,25 +141,16 @@ TRAINER_CASES = [
 ]
 
 
-class Net(gluon.Block):
-    """fc2(tanh(fc1(x))), plus fc3 of the same hidden layer on even steps (with ``branch``)."""
+def _define_net():
+    path = Path(__file__).resolve().parent.parent / "tests" / "gluon" / "trainer_net.py"
+    spec = importlib.util.spec_from_file_location("trainer_net", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.define_net(gluon)
 
-    def __init__(self, branch, **kwargs):
-        super().__init__(**kwargs)
-        self.branch = branch
-        self.step = 0
-        with self.name_scope():
-            self.fc1 = gluon.nn.Dense(5, in_units=4, activation="tanh", prefix="fc1_")
-            self.fc2 = gluon.nn.Dense(3, in_units=5, prefix="fc2_")
-            if branch:
-                self.fc3 = gluon.nn.Dense(3, in_units=5, prefix="fc3_")
 
-    def forward(self, x):
-        hidden = self.fc1(x)
-        out = self.fc2(hidden)
-        if self.branch and self.step % 2 == 0:
-            out = out + self.fc3(hidden)
-        return out
+# fc2(tanh(fc1(x))), plus fc3 of the same hidden layer on even steps (with ``branch``).
+Net = _define_net()
 
 
 def short(name):

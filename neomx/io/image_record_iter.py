@@ -19,7 +19,7 @@ from ..image.codec import decode_to_numpy
 from ..image.image import host_rng
 from ..image.resize import resize_array
 from ..ndarray import array
-from .io_base import DataBatch, DataDesc, DataIter
+from .io_base import DataBatch, DataDesc, PreparedBatchIter
 
 __all__ = ["ImageRecordIter"]
 
@@ -44,7 +44,7 @@ def _read_records(path_imgrec, path_imgidx):
         reader.close()
 
 
-class ImageRecordIter(DataIter):
+class ImageRecordIter(PreparedBatchIter):
     """Iterate over an image RecordIO file (made by ``im2rec`` or ``recordio.pack_img``).
 
     Parameters
@@ -237,20 +237,3 @@ class ImageRecordIter(DataIter):
             index=np.array([self._records[i][0] for i in indices], dtype=np.uint64),
         )
         return True
-
-    def next(self):
-        if self.iter_next():
-            return self._batch
-        raise StopIteration
-
-    def getdata(self):
-        return self._batch.data
-
-    def getlabel(self):
-        return self._batch.label
-
-    def getpad(self):
-        return self._batch.pad
-
-    def getindex(self):
-        return self._batch.index

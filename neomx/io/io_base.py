@@ -162,3 +162,30 @@ class DataIter:
     def getpad(self):
         """Return the number of padding examples in the current batch."""
         return None
+
+
+class PreparedBatchIter(DataIter):
+    """A :class:`DataIter` whose ``iter_next`` builds the whole current batch in ``self._batch``.
+
+    ``next`` hands that batch out as it is, and the hooks read it, so a subclass writes only
+    ``reset`` and ``iter_next``.
+    """
+
+    _batch = None
+
+    def next(self):
+        if self.iter_next():
+            return self._batch
+        raise StopIteration
+
+    def getdata(self):
+        return self._batch.data
+
+    def getlabel(self):
+        return self._batch.label
+
+    def getpad(self):
+        return self._batch.pad
+
+    def getindex(self):
+        return self._batch.index

@@ -11,7 +11,7 @@ import numpy as np
 from ..base import MXNetValueError
 from ..context import cpu
 from ..ndarray import array
-from .io_base import DataBatch, DataDesc, DataIter
+from .io_base import DataBatch, DataDesc, PreparedBatchIter
 
 __all__ = ["MNISTIter", "read_idx"]
 
@@ -35,7 +35,7 @@ def read_idx(path):
     return np.frombuffer(body, dtype, count).reshape(dims)
 
 
-class MNISTIter(DataIter):
+class MNISTIter(PreparedBatchIter):
     """Iterate over MNIST images and labels stored as IDX files.
 
     Images come as float32 in [0, 1) (pixel / 256, as MXNet scales them), shaped
@@ -106,19 +106,5 @@ class MNISTIter(DataIter):
         )
         return True
 
-    def next(self):
-        if self.iter_next():
-            return self._batch
-        raise StopIteration
-
-    def getdata(self):
-        return self._batch.data
-
-    def getlabel(self):
-        return self._batch.label
-
     def getpad(self):
         return 0
-
-    def getindex(self):
-        return self._batch.index

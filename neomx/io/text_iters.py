@@ -12,7 +12,7 @@ import numpy as np
 from ..base import MXNetValueError
 from ..context import cpu
 from ..ndarray import array
-from .io_base import DataBatch, DataDesc, DataIter
+from .io_base import DataBatch, DataDesc, PreparedBatchIter
 
 __all__ = ["CSVIter", "LibSVMIter", "RowBatcher"]
 
@@ -24,7 +24,7 @@ def _shape(value, what):
     return shape
 
 
-class RowBatcher(DataIter):
+class RowBatcher(PreparedBatchIter):
     """Batch in-memory rows of data and label the way MXNet's C++ iterators do."""
 
     def __init__(
@@ -90,23 +90,6 @@ class RowBatcher(DataIter):
             index=np.array(index, dtype=np.uint64),
         )
         return True
-
-    def next(self):
-        if self.iter_next():
-            return self._batch
-        raise StopIteration
-
-    def getdata(self):
-        return self._batch.data
-
-    def getlabel(self):
-        return self._batch.label
-
-    def getpad(self):
-        return self._batch.pad
-
-    def getindex(self):
-        return self._batch.index
 
 
 def _read_csv(path, width, what):

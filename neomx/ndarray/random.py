@@ -15,28 +15,10 @@ from ..base import MXNetTypeError, _Null
 from ..context import current_context
 from ..ops import lookup
 from ..ops.frontend import make_function
+from ..ops.random import DRAW_FUNCTIONS, DRAW_LIKE_FUNCTIONS
 from .ndarray import NDArray
 
-__all__ = [
-    "uniform",
-    "normal",
-    "randn",
-    "exponential",
-    "gamma",
-    "poisson",
-    "negative_binomial",
-    "generalized_negative_binomial",
-    "multinomial",
-    "shuffle",
-    "randint",
-    "uniform_like",
-    "normal_like",
-    "exponential_like",
-    "gamma_like",
-    "poisson_like",
-    "negative_binomial_like",
-    "generalized_negative_binomial_like",
-]
+__all__ = [*DRAW_FUNCTIONS, *DRAW_LIKE_FUNCTIONS]
 
 
 @functools.cache

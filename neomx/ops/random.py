@@ -18,6 +18,30 @@ from .registry import Op, register
 
 FLOAT_DTYPES = ("float16", "float32", "float64")
 
+# The public draws of mx.nd.random and mx.sym.random (MXNet 1.9.1); mx.random offers the first.
+DRAW_FUNCTIONS = (
+    "uniform",
+    "normal",
+    "randn",
+    "exponential",
+    "gamma",
+    "poisson",
+    "negative_binomial",
+    "generalized_negative_binomial",
+    "multinomial",
+    "shuffle",
+    "randint",
+)
+DRAW_LIKE_FUNCTIONS = (
+    "uniform_like",
+    "normal_like",
+    "exponential_like",
+    "gamma_like",
+    "poisson_like",
+    "negative_binomial_like",
+    "generalized_negative_binomial_like",
+)
+
 
 def work_dtype(dtype) -> np.dtype:
     """The dtype to draw in: float64 for float64 results, float32 otherwise (float16 results

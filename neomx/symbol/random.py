@@ -14,30 +14,12 @@ import numpy as np
 
 from .. import ops as _ops
 from ..base import MXNetTypeError, MXNetValueError, _Null
+from ..ops.random import DRAW_FUNCTIONS, DRAW_LIKE_FUNCTIONS
 from . import _internal
 from .frontend import make_symbol_function
 from .symbol import Symbol
 
-__all__ = [
-    "uniform",
-    "normal",
-    "randn",
-    "exponential",
-    "gamma",
-    "poisson",
-    "negative_binomial",
-    "generalized_negative_binomial",
-    "multinomial",
-    "shuffle",
-    "randint",
-    "uniform_like",
-    "normal_like",
-    "exponential_like",
-    "gamma_like",
-    "poisson_like",
-    "negative_binomial_like",
-    "generalized_negative_binomial_like",
-]
+__all__ = [*DRAW_FUNCTIONS, *DRAW_LIKE_FUNCTIONS]
 
 
 def _is_number(value):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from trainer_net import define_net
 
 import neomx as mx
 from neomx import autograd, gluon
@@ -17,26 +18,8 @@ GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "trainer"
 CASES = sorted(path.stem for path in GOLDEN.glob("*.npz"))
 
 
-class Net(gluon.Block):
-    """fc2(tanh(fc1(x))), plus fc3 of the same hidden layer on even steps (with ``branch``),
-    as in tools/make_trainer_golden.py."""
-
-    def __init__(self, branch, **kwargs):
-        super().__init__(**kwargs)
-        self.branch = branch
-        self.step = 0
-        with self.name_scope():
-            self.fc1 = gluon.nn.Dense(5, in_units=4, activation="tanh", prefix="fc1_")
-            self.fc2 = gluon.nn.Dense(3, in_units=5, prefix="fc2_")
-            if branch:
-                self.fc3 = gluon.nn.Dense(3, in_units=5, prefix="fc3_")
-
-    def forward(self, x):
-        hidden = self.fc1(x)
-        out = self.fc2(hidden)
-        if self.branch and self.step % 2 == 0:
-            out = out + self.fc3(hidden)
-        return out
+# fc2(tanh(fc1(x))), plus fc3 on even steps: the net of tools/make_trainer_golden.py.
+Net = define_net(gluon)
 
 
 def load(name):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from ... import nn
 from ...hybrid import HybridBlock
 from ..model_store import load_pretrained
+from ._factory import document_pretrained
 
 __all__ = ["AlexNet", "alexnet"]
 
@@ -56,17 +57,13 @@ class AlexNet(HybridBlock):
         return self.output(self.features(x))
 
 
+@document_pretrained
 def alexnet(pretrained=False, ctx=None, root=None, **kwargs):
     """Return AlexNet.
 
     Parameters
     ----------
-    pretrained : bool, default False
-        Load MXNet's ImageNet weights (from ``root``, downloading them if missing).
-    ctx : Context, default cpu()
-        Where to load the pretrained weights.
-    root : str, default '$MXNET_HOME/models'
-        The store of pretrained weights.
+    {pretrained_parameters}
     **kwargs
         Passed to :class:`AlexNet` (``classes``, ``prefix``, ``params``).
     """

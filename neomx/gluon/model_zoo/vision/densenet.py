@@ -10,6 +10,7 @@ from ... import nn
 from ...contrib.nn import HybridConcurrent, Identity
 from ...hybrid import HybridBlock
 from ..model_store import load_pretrained
+from ._factory import document_pretrained, variant
 
 __all__ = ["DenseNet", "densenet121", "densenet161", "densenet169", "densenet201"]
 
@@ -110,6 +111,7 @@ densenet_spec = {
 }
 
 
+@document_pretrained
 def get_densenet(num_layers, pretrained=False, ctx=None, root=None, **kwargs):
     """Return DenseNet with ``num_layers`` layers (121, 161, 169 or 201).
 
@@ -117,12 +119,7 @@ def get_densenet(num_layers, pretrained=False, ctx=None, root=None, **kwargs):
     ----------
     num_layers : int
         121, 161, 169 or 201.
-    pretrained : bool, default False
-        Load MXNet's ImageNet weights (from ``root``, downloading them if missing).
-    ctx : Context, default cpu()
-        Where to load the pretrained weights.
-    root : str, default '$MXNET_HOME/models'
-        The store of pretrained weights.
+    {pretrained_parameters}
     **kwargs
         Passed to :class:`DenseNet` (``classes``, ``bn_size``, ``dropout``, ``prefix``).
     """
@@ -137,21 +134,7 @@ def get_densenet(num_layers, pretrained=False, ctx=None, root=None, **kwargs):
     return net
 
 
-def densenet121(**kwargs):
-    """Return DenseNet-121; arguments as :func:`get_densenet`."""
-    return get_densenet(121, **kwargs)
-
-
-def densenet161(**kwargs):
-    """Return DenseNet-161; arguments as :func:`get_densenet`."""
-    return get_densenet(161, **kwargs)
-
-
-def densenet169(**kwargs):
-    """Return DenseNet-169; arguments as :func:`get_densenet`."""
-    return get_densenet(169, **kwargs)
-
-
-def densenet201(**kwargs):
-    """Return DenseNet-201; arguments as :func:`get_densenet`."""
-    return get_densenet(201, **kwargs)
+densenet121 = variant("densenet121", "DenseNet-121", get_densenet, 121)
+densenet161 = variant("densenet161", "DenseNet-161", get_densenet, 161)
+densenet169 = variant("densenet169", "DenseNet-169", get_densenet, 169)
+densenet201 = variant("densenet201", "DenseNet-201", get_densenet, 201)

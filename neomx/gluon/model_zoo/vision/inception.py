@@ -10,6 +10,7 @@ from ... import nn
 from ...contrib.nn import HybridConcurrent
 from ...hybrid import HybridBlock
 from ..model_store import load_pretrained
+from ._factory import document_pretrained
 
 __all__ = ["Inception3", "inception_v3"]
 
@@ -162,17 +163,13 @@ class Inception3(HybridBlock):
         return self.output(self.features(x))
 
 
+@document_pretrained
 def inception_v3(pretrained=False, ctx=None, root=None, **kwargs):
     """Return Inception v3.
 
     Parameters
     ----------
-    pretrained : bool, default False
-        Load MXNet's ImageNet weights (from ``root``, downloading them if missing).
-    ctx : Context, default cpu()
-        Where to load the pretrained weights.
-    root : str, default '$MXNET_HOME/models'
-        The store of pretrained weights.
+    {pretrained_parameters}
     **kwargs
         Passed to :class:`Inception3` (``classes``, ``prefix``).
     """

@@ -11,6 +11,7 @@ from __future__ import annotations
 from ... import nn
 from ...hybrid import HybridBlock
 from ..model_store import load_pretrained
+from ._factory import document_pretrained, variant
 
 __all__ = [
     "MobileNet",
@@ -159,6 +160,7 @@ def _version_suffix(multiplier):
     return suffix[:-1] if suffix in ("1.00", "0.50") else suffix
 
 
+@document_pretrained
 def get_mobilenet(multiplier, pretrained=False, ctx=None, root=None, **kwargs):
     """Return MobileNet v1 with width ``multiplier``.
 
@@ -166,12 +168,7 @@ def get_mobilenet(multiplier, pretrained=False, ctx=None, root=None, **kwargs):
     ----------
     multiplier : float
         Width multiplier (pretrained weights exist for 1.0, 0.75, 0.5 and 0.25).
-    pretrained : bool, default False
-        Load MXNet's ImageNet weights (from ``root``, downloading them if missing).
-    ctx : Context, default cpu()
-        Where to load the pretrained weights.
-    root : str, default '$MXNET_HOME/models'
-        The store of pretrained weights.
+    {pretrained_parameters}
     **kwargs
         Passed to :class:`MobileNet` (``classes``, ``prefix``).
     """
@@ -181,6 +178,7 @@ def get_mobilenet(multiplier, pretrained=False, ctx=None, root=None, **kwargs):
     return net
 
 
+@document_pretrained
 def get_mobilenet_v2(multiplier, pretrained=False, ctx=None, root=None, **kwargs):
     """Return MobileNet v2 with width ``multiplier``; arguments as :func:`get_mobilenet`.
 
@@ -197,41 +195,11 @@ def get_mobilenet_v2(multiplier, pretrained=False, ctx=None, root=None, **kwargs
     return net
 
 
-def mobilenet1_0(**kwargs):
-    """Return MobileNet v1 1.0; arguments as :func:`get_mobilenet`."""
-    return get_mobilenet(1.0, **kwargs)
-
-
-def mobilenet0_75(**kwargs):
-    """Return MobileNet v1 0.75; arguments as :func:`get_mobilenet`."""
-    return get_mobilenet(0.75, **kwargs)
-
-
-def mobilenet0_5(**kwargs):
-    """Return MobileNet v1 0.5; arguments as :func:`get_mobilenet`."""
-    return get_mobilenet(0.5, **kwargs)
-
-
-def mobilenet0_25(**kwargs):
-    """Return MobileNet v1 0.25; arguments as :func:`get_mobilenet`."""
-    return get_mobilenet(0.25, **kwargs)
-
-
-def mobilenet_v2_1_0(**kwargs):
-    """Return MobileNet v2 1.0; arguments as :func:`get_mobilenet`."""
-    return get_mobilenet_v2(1.0, **kwargs)
-
-
-def mobilenet_v2_0_75(**kwargs):
-    """Return MobileNet v2 0.75; arguments as :func:`get_mobilenet`."""
-    return get_mobilenet_v2(0.75, **kwargs)
-
-
-def mobilenet_v2_0_5(**kwargs):
-    """Return MobileNet v2 0.5; arguments as :func:`get_mobilenet`."""
-    return get_mobilenet_v2(0.5, **kwargs)
-
-
-def mobilenet_v2_0_25(**kwargs):
-    """Return MobileNet v2 0.25; arguments as :func:`get_mobilenet`."""
-    return get_mobilenet_v2(0.25, **kwargs)
+mobilenet1_0 = variant("mobilenet1_0", "MobileNet v1 1.0", get_mobilenet, 1.0)
+mobilenet0_75 = variant("mobilenet0_75", "MobileNet v1 0.75", get_mobilenet, 0.75)
+mobilenet0_5 = variant("mobilenet0_5", "MobileNet v1 0.5", get_mobilenet, 0.5)
+mobilenet0_25 = variant("mobilenet0_25", "MobileNet v1 0.25", get_mobilenet, 0.25)
+mobilenet_v2_1_0 = variant("mobilenet_v2_1_0", "MobileNet v2 1.0", get_mobilenet_v2, 1.0)
+mobilenet_v2_0_75 = variant("mobilenet_v2_0_75", "MobileNet v2 0.75", get_mobilenet_v2, 0.75)
+mobilenet_v2_0_5 = variant("mobilenet_v2_0_5", "MobileNet v2 0.5", get_mobilenet_v2, 0.5)
+mobilenet_v2_0_25 = variant("mobilenet_v2_0_25", "MobileNet v2 0.25", get_mobilenet_v2, 0.25)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from ... import nn
 from ...hybrid import HybridBlock
 from ..model_store import load_pretrained
+from ._factory import document_pretrained, variant
 
 __all__ = [
     "ResNetV1",
@@ -281,6 +282,7 @@ resnet_block_versions = [
 ]
 
 
+@document_pretrained
 def get_resnet(version, num_layers, pretrained=False, ctx=None, root=None, **kwargs):
     """Return ResNet v``version`` with ``num_layers`` layers (18, 34, 50, 101 or 152).
 
@@ -290,12 +292,7 @@ def get_resnet(version, num_layers, pretrained=False, ctx=None, root=None, **kwa
         1 or 2.
     num_layers : int
         18, 34, 50, 101 or 152.
-    pretrained : bool, default False
-        Load MXNet's ImageNet weights (from ``root``, downloading them if missing).
-    ctx : Context, default cpu()
-        Where to load the pretrained weights.
-    root : str, default '$MXNET_HOME/models'
-        The store of pretrained weights.
+    {pretrained_parameters}
     **kwargs
         Passed to :class:`ResNetV1` / :class:`ResNetV2` (``classes``, ``thumbnail``, ``prefix``).
 
@@ -320,51 +317,13 @@ def get_resnet(version, num_layers, pretrained=False, ctx=None, root=None, **kwa
     return net
 
 
-def resnet18_v1(**kwargs):
-    """Return ResNet-18 v1; arguments as :func:`get_resnet`."""
-    return get_resnet(1, 18, **kwargs)
-
-
-def resnet34_v1(**kwargs):
-    """Return ResNet-34 v1; arguments as :func:`get_resnet`."""
-    return get_resnet(1, 34, **kwargs)
-
-
-def resnet50_v1(**kwargs):
-    """Return ResNet-50 v1; arguments as :func:`get_resnet`."""
-    return get_resnet(1, 50, **kwargs)
-
-
-def resnet101_v1(**kwargs):
-    """Return ResNet-101 v1; arguments as :func:`get_resnet`."""
-    return get_resnet(1, 101, **kwargs)
-
-
-def resnet152_v1(**kwargs):
-    """Return ResNet-152 v1; arguments as :func:`get_resnet`."""
-    return get_resnet(1, 152, **kwargs)
-
-
-def resnet18_v2(**kwargs):
-    """Return ResNet-18 v2; arguments as :func:`get_resnet`."""
-    return get_resnet(2, 18, **kwargs)
-
-
-def resnet34_v2(**kwargs):
-    """Return ResNet-34 v2; arguments as :func:`get_resnet`."""
-    return get_resnet(2, 34, **kwargs)
-
-
-def resnet50_v2(**kwargs):
-    """Return ResNet-50 v2; arguments as :func:`get_resnet`."""
-    return get_resnet(2, 50, **kwargs)
-
-
-def resnet101_v2(**kwargs):
-    """Return ResNet-101 v2; arguments as :func:`get_resnet`."""
-    return get_resnet(2, 101, **kwargs)
-
-
-def resnet152_v2(**kwargs):
-    """Return ResNet-152 v2; arguments as :func:`get_resnet`."""
-    return get_resnet(2, 152, **kwargs)
+resnet18_v1 = variant("resnet18_v1", "ResNet-18 v1", get_resnet, 1, 18)
+resnet34_v1 = variant("resnet34_v1", "ResNet-34 v1", get_resnet, 1, 34)
+resnet50_v1 = variant("resnet50_v1", "ResNet-50 v1", get_resnet, 1, 50)
+resnet101_v1 = variant("resnet101_v1", "ResNet-101 v1", get_resnet, 1, 101)
+resnet152_v1 = variant("resnet152_v1", "ResNet-152 v1", get_resnet, 1, 152)
+resnet18_v2 = variant("resnet18_v2", "ResNet-18 v2", get_resnet, 2, 18)
+resnet34_v2 = variant("resnet34_v2", "ResNet-34 v2", get_resnet, 2, 34)
+resnet50_v2 = variant("resnet50_v2", "ResNet-50 v2", get_resnet, 2, 50)
+resnet101_v2 = variant("resnet101_v2", "ResNet-101 v2", get_resnet, 2, 101)
+resnet152_v2 = variant("resnet152_v2", "ResNet-152 v2", get_resnet, 2, 152)

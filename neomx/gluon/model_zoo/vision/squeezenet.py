@@ -10,6 +10,7 @@ from ... import nn
 from ...contrib.nn import HybridConcurrent
 from ...hybrid import HybridBlock
 from ..model_store import load_pretrained
+from ._factory import document_pretrained, variant
 
 __all__ = ["SqueezeNet", "squeezenet1_0", "squeezenet1_1"]
 
@@ -79,6 +80,7 @@ class SqueezeNet(HybridBlock):
         return self.output(self.features(x))
 
 
+@document_pretrained
 def get_squeezenet(version, pretrained=False, ctx=None, root=None, **kwargs):
     """Return SqueezeNet ``version`` (``'1.0'`` or ``'1.1'``).
 
@@ -86,12 +88,7 @@ def get_squeezenet(version, pretrained=False, ctx=None, root=None, **kwargs):
     ----------
     version : str
         ``'1.0'`` or ``'1.1'``.
-    pretrained : bool, default False
-        Load MXNet's ImageNet weights (from ``root``, downloading them if missing).
-    ctx : Context, default cpu()
-        Where to load the pretrained weights.
-    root : str, default '$MXNET_HOME/models'
-        The store of pretrained weights.
+    {pretrained_parameters}
     **kwargs
         Passed to :class:`SqueezeNet` (``classes``, ``prefix``).
     """
@@ -101,11 +98,5 @@ def get_squeezenet(version, pretrained=False, ctx=None, root=None, **kwargs):
     return net
 
 
-def squeezenet1_0(**kwargs):
-    """Return SqueezeNet 1.0; arguments as :func:`get_squeezenet`."""
-    return get_squeezenet("1.0", **kwargs)
-
-
-def squeezenet1_1(**kwargs):
-    """Return SqueezeNet 1.1; arguments as :func:`get_squeezenet`."""
-    return get_squeezenet("1.1", **kwargs)
+squeezenet1_0 = variant("squeezenet1_0", "SqueezeNet 1.0", get_squeezenet, "1.0")
+squeezenet1_1 = variant("squeezenet1_1", "SqueezeNet 1.1", get_squeezenet, "1.1")

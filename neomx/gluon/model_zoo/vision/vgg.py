@@ -10,6 +10,7 @@ from .... import initializer
 from ... import nn
 from ...hybrid import HybridBlock
 from ..model_store import load_pretrained
+from ._factory import document_pretrained, variant
 
 __all__ = [
     "VGG",
@@ -100,6 +101,7 @@ vgg_spec = {
 }
 
 
+@document_pretrained
 def get_vgg(num_layers, pretrained=False, ctx=None, root=None, **kwargs):
     """Return VGG with ``num_layers`` layers (11, 13, 16 or 19).
 
@@ -107,12 +109,7 @@ def get_vgg(num_layers, pretrained=False, ctx=None, root=None, **kwargs):
     ----------
     num_layers : int
         11, 13, 16 or 19.
-    pretrained : bool, default False
-        Load MXNet's ImageNet weights (from ``root``, downloading them if missing).
-    ctx : Context, default cpu()
-        Where to load the pretrained weights.
-    root : str, default '$MXNET_HOME/models'
-        The store of pretrained weights.
+    {pretrained_parameters}
     **kwargs
         Passed to :class:`VGG` (``classes``, ``batch_norm``, ``prefix``).
     """
@@ -126,41 +123,11 @@ def get_vgg(num_layers, pretrained=False, ctx=None, root=None, **kwargs):
     return net
 
 
-def vgg11(**kwargs):
-    """Return VGG-11; arguments as :func:`get_vgg`."""
-    return get_vgg(11, **kwargs)
-
-
-def vgg13(**kwargs):
-    """Return VGG-13; arguments as :func:`get_vgg`."""
-    return get_vgg(13, **kwargs)
-
-
-def vgg16(**kwargs):
-    """Return VGG-16; arguments as :func:`get_vgg`."""
-    return get_vgg(16, **kwargs)
-
-
-def vgg19(**kwargs):
-    """Return VGG-19; arguments as :func:`get_vgg`."""
-    return get_vgg(19, **kwargs)
-
-
-def vgg11_bn(**kwargs):
-    """Return VGG-11 with BatchNorm; arguments as :func:`get_vgg`."""
-    return get_vgg(11, batch_norm=True, **kwargs)
-
-
-def vgg13_bn(**kwargs):
-    """Return VGG-13 with BatchNorm; arguments as :func:`get_vgg`."""
-    return get_vgg(13, batch_norm=True, **kwargs)
-
-
-def vgg16_bn(**kwargs):
-    """Return VGG-16 with BatchNorm; arguments as :func:`get_vgg`."""
-    return get_vgg(16, batch_norm=True, **kwargs)
-
-
-def vgg19_bn(**kwargs):
-    """Return VGG-19 with BatchNorm; arguments as :func:`get_vgg`."""
-    return get_vgg(19, batch_norm=True, **kwargs)
+vgg11 = variant("vgg11", "VGG-11", get_vgg, 11)
+vgg13 = variant("vgg13", "VGG-13", get_vgg, 13)
+vgg16 = variant("vgg16", "VGG-16", get_vgg, 16)
+vgg19 = variant("vgg19", "VGG-19", get_vgg, 19)
+vgg11_bn = variant("vgg11_bn", "VGG-11 with BatchNorm", get_vgg, 11, batch_norm=True)
+vgg13_bn = variant("vgg13_bn", "VGG-13 with BatchNorm", get_vgg, 13, batch_norm=True)
+vgg16_bn = variant("vgg16_bn", "VGG-16 with BatchNorm", get_vgg, 16, batch_norm=True)
+vgg19_bn = variant("vgg19_bn", "VGG-19 with BatchNorm", get_vgg, 19, batch_norm=True)
