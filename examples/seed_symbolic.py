@@ -28,7 +28,8 @@ def load_data(synthetic):
         rng = np.random.RandomState(0)
         centres = rng.randn(10, 64) * 3
         labels = rng.randint(0, 10, 1797)
-        features = centres[labels] + rng.randn(1797, 64)
+        # Scaled to unit size like the digits' pixels: SGD at this learning rate stays stable.
+        features = (centres[labels] + rng.randn(1797, 64)) / 3
     else:
         digits = load_digits()
         features, labels = digits.data / 16.0, digits.target
@@ -57,6 +58,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     mx.random.seed(0)
+    np.random.seed(0)  # NDArrayIter shuffles with NumPy's global generator, as MXNet's does
     train_x, train_y, test_x, test_y = load_data(args.synthetic)
     train = mx.io.NDArrayIter(train_x, train_y, args.batch_size, shuffle=True)
     test = mx.io.NDArrayIter(test_x, test_y, args.batch_size)

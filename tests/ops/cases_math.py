@@ -84,9 +84,17 @@ def _erfinv(y):
 
 
 def _digamma(x):
-    """psi(x) by a central difference of math.lgamma (error ~1e-10, ample for float32)."""
-    step = 1e-5 * max(1.0, abs(x))
-    return (math.lgamma(x + step) - math.lgamma(x - step)) / (2 * step)
+    """psi(x) in double precision, independently of neomx's kernel: reflection below 0.5,
+    the recurrence up to 10, then the asymptotic series (accurate near psi's roots too)."""
+    if x < 0.5:
+        return _digamma(1.0 - x) - math.pi / math.tan(math.pi * x)
+    result = 0.0
+    while x < 10.0:
+        result -= 1.0 / x
+        x += 1.0
+    inv = 1.0 / (x * x)
+    tail = inv * (1 / 12 - inv * (1 / 120 - inv * (1 / 252 - inv * (1 / 240 - inv / 132))))
+    return result + math.log(x) - 0.5 / x - tail
 
 
 def _in_float64(function):

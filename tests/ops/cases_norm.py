@@ -282,6 +282,18 @@ add(
         label="float16",
     ),
 )
+# One device: SyncBatchNorm's backward is BatchNorm's over axis 1 (its inputs are neomx's own).
+add(
+    "_backward__contrib_SyncBatchNorm",
+    Case(
+        bn_backward_inputs((4, 3, 2)),
+        {"fix_gamma": False, "ndev": 1, "key": "bn0"},
+        _backward_batch_norm(fix_gamma=False),
+        label="one-device",
+        golden=False,
+    ),
+)
+
 add_errors(
     "_backward_BatchNorm",
     ErrorCase(

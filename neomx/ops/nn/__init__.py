@@ -20,4 +20,5 @@ from . import (  # noqa: F401 - imported to register
     roi_align,
     softmax,
     sparse_reg,
+    sync_batch_norm,
 )

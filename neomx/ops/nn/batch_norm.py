@@ -1,4 +1,5 @@
-"""Batch normalization: BatchNorm, the deprecated BatchNorm_v1, and their shared backward kernel.
+"""Batch normalization: BatchNorm, the deprecated BatchNorm_v1, and their shared backward kernel
+(SyncBatchNorm, in sync_batch_norm.py, builds on both).
 
 BatchNorm normalizes each channel (``axis``) by statistics over every other axis: the batch's
 own while training, the running ``moving_mean``/``moving_var`` otherwise. Those two inputs are
@@ -19,7 +20,7 @@ import numpy as np
 
 from ...base import MXNetTypeError, MXNetValueError
 from ..infer import is_known, normalize_axis, shape_str
-from ..params import Bool, Float, Int, Params, Str
+from ..params import Bool, Float, Int, Params
 from ..registry import Op, register
 from .norm_common import (
     channel_sum,
@@ -146,10 +147,7 @@ class BatchNorm(Op):
                     f"{self.name}: data {shape_str(data.shape)} has no elements per channel to "
                     "take batch statistics from"
                 )
-            mean = channel_sum(xp, x3) / count
-            # Two passes, as MXNet: the variance of the centred values, kept in y3.
-            xp.subtract(x3, mean.astype(param)[:, None], out=y3)
-            var = channel_sum(xp, y3, y3) / count
+            mean, var = self.batch_moments(xp, p, x3, y3, count)
             invstd = 1.0 / xp.sqrt(var + eps)
             scale *= invstd
             xp.multiply(y3, scale.astype(param)[:, None], out=y3)
@@ -172,6 +170,15 @@ class BatchNorm(Op):
             small_result(xp, mean, param, mean_buf),
             small_result(xp, invstd if self.outputs_invstd else var, param, var_buf),
         )
+
+    def batch_moments(self, xp, p, x3, y3, count):
+        """The per-channel batch mean and biased variance (float64) of ``x3`` viewed as
+        ``(pre, C, post)``; leaves ``x3 - mean`` in ``y3``."""
+        mean = channel_sum(xp, x3) / count
+        # Two passes, as MXNet: the variance of the centred values, kept in y3.
+        xp.subtract(x3, mean.astype(y3.dtype)[:, None], out=y3)
+        var = channel_sum(xp, y3, y3) / count
+        return mean, var
 
     def gradient(self, p, F, inputs, outputs, dy):
         data, gamma = inputs[0], inputs[1]
@@ -218,33 +225,6 @@ class BatchNormV1(BatchNorm):
     def epsilon(self, p) -> float:
         # BatchNorm_v1 declares eps a C++ float.
         return float(np.float32(p.eps))
-
-
-@register("_contrib_SyncBatchNorm")
-class SyncBatchNorm(BatchNorm):
-    """Batch normalization over axis 1 whose statistics MXNet shares across ``ndev`` devices.
-
-    In one process on one device (``ndev=1``) it is ``BatchNorm`` with ``axis=1``; ``key``
-    names the group of devices in MXNet and is accepted here. Gluon's multi-device layer is
-    ``gluon.contrib.nn.SyncBatchNorm``.
-    """
-
-    params = Params(
-        eps=Float(_EPS_DEFAULT, doc="Added to the variance before the square root."),
-        momentum=Float(0.9, doc="The weight of the old value in the moving statistics."),
-        fix_gamma=Bool(True, doc="Take gamma as 1 (its gradient is 0)."),
-        use_global_stats=Bool(False, doc="Normalize by the moving statistics, also training."),
-        output_mean_var=Bool(False, doc="Also return the mean and inverse std."),
-        ndev=Int(1, doc="The number of devices that share the statistics in MXNet."),
-        key=Str("", doc="The name of the group of devices in MXNet."),
-    )
-
-    def channel_axis(self, p, ndim: int) -> int:
-        if ndim < 2:
-            raise MXNetValueError(
-                f"{self.name}: data must have 2 or more dimensions (channels on axis 1), got {ndim}"
-            )
-        return 1
 
 
 @register("_backward_BatchNorm")
@@ -318,10 +298,11 @@ class BatchNormBackward(Op):
         else:
             dx3, in_out = result_buffer(xp, dx_buf, x3.shape, param)
         if is_train and not p.use_global_stats and count > 0:
-            # dx = scale * (dy - dbeta / n - xhat * dgamma / n), with the x terms folded into
-            # one per-channel affine map of x: four passes, no temporary.
-            slope = -invstd * dgamma / count
-            offset = -dbeta / count - slope * mean
+            sum_dy, sum_dy_xhat = self.batch_sums(xp, p, dbeta, dgamma)
+            # dx = scale * (dy - sum_dy / n - xhat * sum_dy_xhat / n), with the x terms folded
+            # into one per-channel affine map of x: four passes, no temporary.
+            slope = -invstd * sum_dy_xhat / count
+            offset = -sum_dy / count - slope * mean
             xp.multiply(x3, slope.astype(param)[:, None], out=dx3)
             xp.add(dx3, offset.astype(param)[:, None], out=dx3)
             xp.add(dx3, dy3, out=dx3)
@@ -335,3 +316,8 @@ class BatchNormBackward(Op):
             small_result(xp, dgamma, param, dgamma_buf),
             small_result(xp, dbeta, param, dbeta_buf),
         )
+
+    def batch_sums(self, xp, p, sum_dy, sum_dy_xhat):
+        """The per-channel sums of ``dy`` and ``dy * xhat`` that the data gradient flows
+        through the batch statistics by: this device's own."""
+        return sum_dy, sum_dy_xhat

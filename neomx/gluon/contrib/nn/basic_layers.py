@@ -9,6 +9,7 @@ from .... import context, ndarray
 from ...block import Block
 from ...hybrid import HybridBlock
 from ...nn import BatchNorm, HybridSequential, Sequential
+from ...nn.layer_errors import call_op
 
 __all__ = ["Concurrent", "HybridConcurrent", "Identity", "SparseEmbedding", "SyncBatchNorm"]
 
@@ -116,7 +117,13 @@ class SparseEmbedding(Block):
 
 
 class SyncBatchNorm(BatchNorm):
-    """Batch normalisation meant to share batch statistics across devices (axis 1).
+    """Batch normalisation over axis 1 with batch statistics shared across devices.
+
+    Call the layer once per device on that device's part of the batch (as
+    ``gluon.utils.split_and_load`` gives it); while training, the calls average their mean and
+    mean of squares, and in backward their gradient sums, so each device normalises by the
+    statistics of the whole batch, as ``BatchNorm`` on the whole batch on one device would.
+    The running statistics are the same on every device.
 
     Parameters are those of :class:`~neomx.gluon.nn.BatchNorm` (without ``axis``), plus
     ``num_devices``: how many devices the batch is split over (default: the GPU count, at
@@ -124,9 +131,10 @@ class SyncBatchNorm(BatchNorm):
 
     Notes
     -----
-    neomx runs the ordinary BatchNorm operator on each device: with one device this equals
-    MXNet's SyncBatchNorm; with several, each device normalises by its own part of the batch.
-    TODO(gluon-layers): reduce the statistics across devices (issue 7).
+    The calls on the devices must run at the same time: with ``num_devices > 1`` run them
+    under ``MXNET_ENGINE_TYPE=ThreadedEnginePerDevice`` (or inside
+    ``mx.engine.engine_scope('ThreadedEnginePerDevice')``); the synchronous NaiveEngine raises
+    ``MXNetError`` when training.
     """
 
     def __init__(
@@ -179,6 +187,15 @@ class SyncBatchNorm(BatchNorm):
         )
         return max(context.num_gpus(), 1)
 
-    def _operator_kwargs(self):
-        # BatchNorm takes all but the device count and the key that pairs devices up.
-        return {k: v for k, v in self._kwargs.items() if k not in ("ndev", "key")}
+    def hybrid_forward(self, F, x, gamma, beta, running_mean, running_var):
+        return call_op(
+            self,
+            F.contrib.SyncBatchNorm,
+            x,
+            gamma,
+            beta,
+            running_mean,
+            running_var,
+            name="fwd",
+            **self._kwargs,
+        )
