@@ -170,6 +170,14 @@ def summary_rows(results):
 HEADERS = ["workload", "neomx ms", "PyTorch ms", "MXNet 1.9.1 ms", "neomx/PyTorch", "neomx/MXNet"]
 
 
+def _thread_settings():
+    """The BLAS/OpenMP thread variables in effect (they decide the figures on a shared box)."""
+    given = [
+        f"{name}={os.environ[name]}" for name in harness.THREAD_VARIABLES if name in os.environ
+    ]
+    return ", ".join(given) or "library defaults (all cores)"
+
+
 def markdown(results, rows, args):
     now = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     lines = [
@@ -179,6 +187,7 @@ def markdown(results, rows, args):
         f"Machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
         f"{harness.machine_line()}.",
         f"MXNet interpreter: {harness.mxnet_python(args.mxnet_python) or 'none (n/a)'}.",
+        f"Thread settings: {_thread_settings()}.",
         "",
         "Times are the best of several timed batches, in milliseconds; a ratio below 1 means "
         "neomx is faster. Each script's own output, below, says exactly what a row measures.",
