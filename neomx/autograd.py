@@ -301,12 +301,12 @@ def _entry_twin(array, entry):
 
 def record_call(op, p, inputs, outputs):
     """Put one operator call on the tape if any input is on it (called by ``invoke``)."""
-    parents = [x._ag for x in inputs]
-    for index, entry in enumerate(parents):
-        # MXNet 1.x clears the graph a backward() frees, so its outputs (an RNN state carried
-        # into the next batch without detach) enter later recordings as constants.
-        if type(entry) is tuple and entry[0].inputs is None:
-            parents[index] = None
+    # MXNet 1.x clears the graph a backward() frees, so its outputs (an RNN state carried
+    # into the next batch without detach) enter later recordings as constants.
+    parents = [
+        None if type(entry) is tuple and entry[0].inputs is None else entry
+        for entry in (x._ag for x in inputs)
+    ]
     if parents.count(None) == len(parents):
         return
     saves = op.saves

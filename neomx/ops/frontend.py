@@ -7,10 +7,14 @@ NDArray front end made here, and Symbol's in neomx.symbol, both use it.
 
 from __future__ import annotations
 
+import sys
+import types
+
 from ..base import MXNetTypeError, _Null
 from .invoke import invoke
+from .registry import REGISTRY
 
-__all__ = ["make_function", "bind_arguments", "default_params"]
+__all__ = ["make_function", "bind_arguments", "default_params", "install_namespaces"]
 
 
 def bind_arguments(op, public_name, args, kwargs):
@@ -93,3 +97,41 @@ def _has_required(op) -> bool:
     from .params import REQUIRED
 
     return any(spec.default is REQUIRED for spec in op.params.fields.values())
+
+
+# MXNet files operators under a namespace by a name prefix: _contrib_X is mx.nd.contrib.X.
+NAMESPACE_PREFIXES = {"_contrib_": "contrib", "_linalg_": "linalg", "_image_": "image"}
+
+
+def install_namespaces(package, make, module_globals, make_short=None):
+    """Fill ``package`` (mx.nd or mx.sym) with a front end per registered operator name.
+
+    Creates the submodules ``_internal`` (every name), ``op`` (public names) and one per
+    prefix in ``NAMESPACE_PREFIXES``, and sets every name in ``module_globals`` unless the
+    package defines it itself (gradient definitions call every operator as ``F.<name>``).
+    ``make(op, name)`` builds a front end; ``make_short(op, name, short)``, when given, builds
+    the one a prefixed namespace holds under its short name. Returns {submodule name: module}.
+    """
+    modules = {
+        "_internal": "Every operator, underscore names included.",
+        "op": f"The public operators of {package}.",
+        **{
+            name: f"Operators registered as {prefix}*."
+            for prefix, name in NAMESPACE_PREFIXES.items()
+        },
+    }
+    modules = {name: types.ModuleType(f"{package}.{name}", doc) for name, doc in modules.items()}
+    for module in modules.values():
+        sys.modules[module.__name__] = module
+    for op_name, definition in REGISTRY.items():
+        function = make(definition, op_name)
+        setattr(modules["_internal"], op_name, function)
+        prefix = next((pre for pre in NAMESPACE_PREFIXES if op_name.startswith(pre)), None)
+        if prefix is not None:
+            short = op_name[len(prefix) :]
+            front = function if make_short is None else make_short(definition, op_name, short)
+            setattr(modules[NAMESPACE_PREFIXES[prefix]], short, front)
+        elif not op_name.startswith("_"):
+            setattr(modules["op"], op_name, function)
+        module_globals.setdefault(op_name, function)
+    return modules

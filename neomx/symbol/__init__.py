@@ -7,10 +7,10 @@ Every operator of the registry is ``mx.sym.<name>`` (underscore names in ``mx.sy
 from __future__ import annotations
 
 import sys
-import types
 
 from .. import ops as _ops
 from ..ndarray.ndarray import _FLUENT, _FLUENT_OPS
+from ..ops.frontend import install_namespaces
 from .arith import attach_arithmetic
 from .binding import attach_executor_methods
 from .creation import (
@@ -32,29 +32,7 @@ from .frontend import make_symbol_function
 from .json import load, load_json
 from .symbol import Group, Symbol, Variable, var
 
-_internal = types.ModuleType(__name__ + "._internal", "Every operator, underscore names included.")
-op = types.ModuleType(__name__ + ".op", "The public operators of mx.sym.")
-contrib = types.ModuleType(__name__ + ".contrib", "Operators registered as _contrib_*.")
-linalg = types.ModuleType(__name__ + ".linalg", "Operators registered as _linalg_*.")
-image = types.ModuleType(__name__ + ".image", "Operators registered as _image_*.")
-for _module in (_internal, op, contrib, linalg, image):
-    sys.modules[_module.__name__] = _module
-_PREFIXES = {"_contrib_": contrib, "_linalg_": linalg, "_image_": image}
 symbol = sys.modules[__name__]
-
-
-def _install(module_globals):
-    for op_name, definition in _ops.REGISTRY.items():
-        function = make_symbol_function(definition, op_name)
-        setattr(_internal, op_name, function)
-        prefix = next((pre for pre in _PREFIXES if op_name.startswith(pre)), None)
-        if prefix is not None:
-            # MXNet names these nodes after the short name: mx.sym.linalg.gemm2 -> gemm20.
-            short = op_name[len(prefix) :]
-            setattr(_PREFIXES[prefix], short, make_symbol_function(definition, op_name, short))
-        elif not op_name.startswith("_"):
-            setattr(op, op_name, function)
-        module_globals.setdefault(op_name, function)
 
 
 def _fluent(function, method_name):
@@ -76,7 +54,11 @@ def _attach_fluent():
             setattr(Symbol, method_name, _fluent(function, method_name))
 
 
-_install(globals())
+# MXNet names the nodes of prefixed namespaces after the short name: mx.sym.linalg.gemm2 -> gemm20.
+_modules = install_namespaces(__name__, make_symbol_function, globals(), make_symbol_function)
+_internal, op, contrib, linalg, image = (
+    _modules[name] for name in ("_internal", "op", "contrib", "linalg", "image")
+)
 # mx.<nd|sym>.contrib.foreach / while_loop / cond: Python functions, not operators.
 from . import control_flow as _control_flow  # noqa: E402
 from . import random  # noqa: E402 - needs the operators installed
