@@ -12,8 +12,7 @@ from numbers import Number
 import numpy as np
 
 from ..base import MXNetTypeError
-from ..ops.registry import REGISTRY
-from .frontend import create_node
+from .frontend import apply_registered
 from .symbol import Symbol
 
 __all__ = ["attach_arithmetic"]
@@ -60,14 +59,6 @@ _COMPARE = {
 }
 
 
-def _apply(op_name, hint, inputs, params=None):
-    op = REGISTRY[op_name]
-    given = dict(params or {})
-    p = op.params.parse(op.name, given)
-    slots = list(zip(op.arguments(p), inputs))
-    return create_node(op, slots, p, given, None, None, hint)
-
-
 def _is_number(value):
     return isinstance(value, (Number, np.generic)) and not isinstance(value, bool | np.bool_)
 
@@ -75,14 +66,14 @@ def _is_number(value):
 def _binary(method, symbol_op, symbol_hint, scalar_op, scalar_hint, reflected_op, reflected_hint):
     def forward(self, other):
         if isinstance(other, Symbol):
-            return _apply(symbol_op, symbol_hint, [self, other])
+            return apply_registered(symbol_op, symbol_hint, [self, other])
         if _is_number(other):
-            return _apply(scalar_op, scalar_hint, [self], {"scalar": other})
+            return apply_registered(scalar_op, scalar_hint, [self], {"scalar": other})
         raise MXNetTypeError(f"Symbol.__{method}__: unsupported operand {type(other).__name__}")
 
     def reflected(self, other):
         if _is_number(other):
-            return _apply(reflected_op, reflected_hint, [self], {"scalar": other})
+            return apply_registered(reflected_op, reflected_hint, [self], {"scalar": other})
         raise MXNetTypeError(f"Symbol.__r{method}__: unsupported operand {type(other).__name__}")
 
     forward.__name__ = f"__{method}__"
@@ -93,9 +84,11 @@ def _binary(method, symbol_op, symbol_hint, scalar_op, scalar_hint, reflected_op
 def _comparison(method, op_name):
     def compare(self, other):
         if isinstance(other, Symbol):
-            return _apply(op_name, op_name, [self, other])
+            return apply_registered(op_name, op_name, [self, other])
         if _is_number(other):
-            return _apply(f"{op_name}_scalar", f"{op_name}_scalar", [self], {"scalar": other})
+            return apply_registered(
+                f"{op_name}_scalar", f"{op_name}_scalar", [self], {"scalar": other}
+            )
         raise MXNetTypeError(f"Symbol.__{method}__: unsupported operand {type(other).__name__}")
 
     compare.__name__ = f"__{method}__"
@@ -103,11 +96,11 @@ def _comparison(method, op_name):
 
 
 def _neg(self):
-    return _apply("_mul_scalar", "_mulscalar", [self], {"scalar": -1.0})
+    return apply_registered("_mul_scalar", "_mulscalar", [self], {"scalar": -1.0})
 
 
 def _abs(self):
-    return _apply("abs", "abs", [self])
+    return apply_registered("abs", "abs", [self])
 
 
 def attach_arithmetic():

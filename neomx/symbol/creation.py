@@ -6,8 +6,7 @@ from __future__ import annotations
 from numbers import Number
 
 from ..base import MXNetTypeError, MXNetValueError
-from ..ops.registry import REGISTRY
-from .frontend import create_node
+from .frontend import apply_registered
 from .symbol import Symbol
 
 __all__ = [
@@ -31,11 +30,8 @@ def _make(op_name, name=None, attr=None, inputs=(), hint=None, **params):
     # MXNet's wrappers pass dtype explicitly (float32 unless given), so it shows in attrs.
     if "dtype" in params and params["dtype"] is None:
         params["dtype"] = "float32"
-    op = REGISTRY[op_name]
     given = {k: v for k, v in params.items() if v is not None}
-    p = op.params.parse(op.name, given)
-    slots = list(zip(op.arguments(p), inputs))
-    return create_node(op, slots, p, given, name, attr, hint or op_name.lower())
+    return apply_registered(op_name, hint or op_name.lower(), inputs, given, name, attr)
 
 
 def zeros(shape, dtype=None, **kwargs):

@@ -15,9 +15,16 @@ from ..base import MXNetTypeError, MXNetValueError
 from ..context import Context
 from ..graph.node import Node
 from ..ops.frontend import bind_arguments
+from ..ops.registry import REGISTRY
 from .symbol import Symbol
 
-__all__ = ["make_symbol_function", "create_node", "attr_string", "apply_input_var_attrs"]
+__all__ = [
+    "make_symbol_function",
+    "create_node",
+    "apply_registered",
+    "attr_string",
+    "apply_input_var_attrs",
+]
 
 # MXNet's FSetInputVarAttrOnCompose: operators that give the variable at input position i an
 # initializer when composed, unless it already has one (kept in symbol JSON as "__init__").
@@ -119,6 +126,15 @@ def _slots_by_name(wanted, named):
     rest = list(values.values())
     slots = [(key, rest.pop(0) if value is None and rest else value) for key, value in slots]
     return slots + [(None, value) for value in rest]
+
+
+def apply_registered(op_name, hint, inputs=(), params=None, name=None, attr=None):
+    """Add a node of the registered operator ``op_name`` on ``inputs`` (Symbols in argument
+    order) with the parameter values ``params``, named from ``hint`` unless ``name``."""
+    op = REGISTRY[op_name]
+    given = dict(params or {})
+    p = op.params.parse(op.name, given)
+    return create_node(op, list(zip(op.arguments(p), inputs)), p, given, name, attr, hint)
 
 
 def make_symbol_function(op, public_name: str, hint: str | None = None):
